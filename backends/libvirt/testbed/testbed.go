@@ -1,0 +1,370 @@
+// Package testbed writes node files for libvirt's test driver
+// (test:///ABS/PATH.xml): a <node> with host info and N deterministic
+// domains, so code and tests can run against a realistic, daemon-less
+// libvirt that holds many VMs in mixed states.
+//
+// Plan describes the domains; Generate renders exactly those domains,
+// one at a time, so memory stays proportional to one domain.
+package testbed
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+
+	"libvirt.org/go/libvirtxml"
+)
+
+// MaxDomains bounds Options.Domains; each domain gets two MACs at most, so
+// this also keeps MACs well inside the 24-bit 52:54:00 space.
+const MaxDomains = 100000
+
+// States as virsh prints them.
+const (
+	StateRunning = "running"
+	StatePaused  = "paused"
+	StateShutOff = "shut off"
+)
+
+// Host info written in the node's <cpu> and <memory>; the test driver
+// reports them through virsh nodeinfo, counting CPUs across NUMA nodes.
+const (
+	NodeCPUModel   = "x86_64"
+	NodeCPUMHz     = 2400
+	NodeNUMANodes  = 2
+	NodeSockets    = 2
+	NodeCores      = 8
+	NodeThreads    = 2
+	NodeCPUs       = NodeNUMANodes * NodeSockets * NodeCores * NodeThreads
+	NodeMemoryKiB  = 256 * 1024 * 1024
+	defaultPrefix  = "vb"
+	maxPrefixLen   = 48
+	imageDir       = "/var/lib/libvirt/images"
+	testNamespace  = "http://libvirt.org/schemas/domain/test/1.0"
+	pcgStream      = 0x7669727462726467 // "virtbrdg": fixed so Seed alone decides output
+	macOUIPrefix   = "52:54:00"
+	macMask        = 1<<24 - 1
+	bridgeName     = "br0"
+	networkDefault = "default"
+)
+
+// Options controls Generate and Plan.
+type Options struct {
+	Domains    int    // number of domains, 0..MaxDomains
+	Seed       int64  // equal Options give byte-identical output
+	NamePrefix string // default "vb"; names are PREFIX-00000, PREFIX-00001, ...
+}
+
+// Domain is what one generated domain looks like to virsh.
+type Domain struct {
+	Name, UUID   string
+	State        string // StateRunning, StatePaused or StateShutOff
+	VCPUs        int    // current vCPUs (virsh dominfo "CPU(s)")
+	MaxVCPUs     int
+	MemoryKiB    uint64 // current memory (dominfo "Used memory")
+	MaxMemoryKiB uint64 // dominfo "Max memory"
+	Title        string // empty for untitled domains
+	Disks        []Disk
+	NICs         []NIC
+}
+
+// Disk is a file-backed disk or cdrom.
+type Disk struct {
+	Target, Bus, Device, Source, Format string
+	ReadOnly                            bool
+}
+
+// NIC is a network- or bridge-backed interface; exactly one of Network and
+// Bridge is set.
+type NIC struct {
+	MAC, Model, Network, Bridge, TargetDev string
+	LinkUp                                 bool
+}
+
+// Plan returns the domains Generate(w, o) writes, in file order. Domain i
+// depends only on Seed, NamePrefix and i, so fewer Domains give a prefix of
+// a longer plan.
+func Plan(o Options) ([]Domain, error) {
+	p, err := newPlanner(o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Domain, o.Domains)
+	for i := range out {
+		out[i] = p.next()
+	}
+	return out, nil
+}
+
+// Generate streams a test driver node file with Plan(o)'s domains to w.
+func Generate(w io.Writer, o Options) error {
+	p, err := newPlanner(o)
+	if err != nil {
+		return err
+	}
+	// xml.Encoder flushes after every Encode, and libvirtxml's disk and NIC
+	// marshalers encode nested elements, flushing several times per domain;
+	// bw batches those into few writes. The struct hides bw's type, or the
+	// encoder would adopt bw as its own buffer and flush it each time.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d -->\n", o.Domains, o.Seed)
+	enc := xml.NewEncoder(struct{ io.Writer }{bw})
+	enc.Indent("", "  ")
+	node := xml.StartElement{Name: xml.Name{Local: "node"}}
+	if err := enc.EncodeToken(node); err != nil {
+		return err
+	}
+	if err := enc.Encode(nodeInfo()); err != nil {
+		return err
+	}
+	if err := enc.EncodeElement(uint64(NodeMemoryKiB), xml.StartElement{Name: xml.Name{Local: "memory"}}); err != nil {
+		return err
+	}
+	for range o.Domains {
+		if err := enc.Encode(domainXML(p.next())); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(node.End()); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	if _, err := bw.WriteString("\n"); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// nodeCPU is the test driver's host CPU block (testParseNodeInfo).
+type nodeCPU struct {
+	XMLName xml.Name `xml:"cpu"`
+	MHz     int      `xml:"mhz"`
+	Model   string   `xml:"model"`
+	Nodes   int      `xml:"nodes"`
+	Sockets int      `xml:"sockets"`
+	Cores   int      `xml:"cores"`
+	Threads int      `xml:"threads"`
+}
+
+func nodeInfo() nodeCPU {
+	return nodeCPU{MHz: NodeCPUMHz, Model: NodeCPUModel, Nodes: NodeNUMANodes,
+		Sockets: NodeSockets, Cores: NodeCores, Threads: NodeThreads}
+}
+
+// testDomain adds the test driver's namespace data to a libvirtxml.Domain,
+// which has no field for it. Embedding keeps libvirtxml's element name and
+// field order, so <test:runstate> lands last like other hypervisor
+// namespaces. encoding/xml writes the prefixed names verbatim, giving the
+// same <test:...> form as libvirt's own testnode.xml.
+type testDomain struct {
+	*libvirtxml.Domain
+	NS       string `xml:"xmlns:test,attr"`
+	RunState int    `xml:"test:runstate"`
+}
+
+// runState maps virsh's state names to the test driver's virDomainState
+// numbers.
+func runState(state string) int {
+	switch state {
+	case StateRunning:
+		return 1
+	case StatePaused:
+		return 3
+	default:
+		return 5
+	}
+}
+
+func domainXML(d Domain) testDomain {
+	x := &libvirtxml.Domain{
+		Type:          "test",
+		Name:          d.Name,
+		UUID:          d.UUID,
+		Title:         d.Title,
+		Memory:        &libvirtxml.DomainMemory{Value: uint(d.MaxMemoryKiB), Unit: "KiB"},
+		CurrentMemory: &libvirtxml.DomainCurrentMemory{Value: uint(d.MemoryKiB), Unit: "KiB"},
+		VCPU:          &libvirtxml.DomainVCPU{Value: uint(d.MaxVCPUs)},
+		OS:            &libvirtxml.DomainOS{Type: &libvirtxml.DomainOSType{Type: "hvm"}},
+		Devices:       &libvirtxml.DomainDeviceList{},
+	}
+	if d.VCPUs != d.MaxVCPUs {
+		x.VCPU.Current = uint(d.VCPUs)
+	}
+	for _, k := range d.Disks {
+		disk := libvirtxml.DomainDisk{
+			Device: k.Device,
+			Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: k.Format},
+			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: k.Source}},
+			Target: &libvirtxml.DomainDiskTarget{Dev: k.Target, Bus: k.Bus},
+		}
+		if k.ReadOnly {
+			disk.ReadOnly = &libvirtxml.DomainDiskReadOnly{}
+		}
+		x.Devices.Disks = append(x.Devices.Disks, disk)
+	}
+	for _, n := range d.NICs {
+		nic := libvirtxml.DomainInterface{
+			MAC:    &libvirtxml.DomainInterfaceMAC{Address: n.MAC},
+			Source: &libvirtxml.DomainInterfaceSource{},
+			Target: &libvirtxml.DomainInterfaceTarget{Dev: n.TargetDev},
+			Model:  &libvirtxml.DomainInterfaceModel{Type: n.Model},
+		}
+		if n.Bridge != "" {
+			nic.Source.Bridge = &libvirtxml.DomainInterfaceSourceBridge{Bridge: n.Bridge}
+		} else {
+			nic.Source.Network = &libvirtxml.DomainInterfaceSourceNetwork{Network: n.Network}
+		}
+		if !n.LinkUp {
+			nic.Link = &libvirtxml.DomainInterfaceLink{State: "down"}
+		}
+		x.Devices.Interfaces = append(x.Devices.Interfaces, nic)
+	}
+	return testDomain{Domain: x, NS: testNamespace, RunState: runState(d.State)}
+}
+
+// planner yields domains in order from one seeded stream; Plan and Generate
+// both drive it, which is what keeps them in agreement.
+type planner struct {
+	rng     *rand.Rand
+	i       int
+	nics    uint32
+	macA    uint32 // odd multipliers and an offset keying the MAC permutation
+	macB    uint32
+	macC    uint32
+	nameFmt string
+}
+
+func newPlanner(o Options) (*planner, error) {
+	if o.Domains < 0 || o.Domains > MaxDomains {
+		return nil, fmt.Errorf("testbed: Options.Domains = %d, want 0..%d", o.Domains, MaxDomains)
+	}
+	prefix := o.NamePrefix
+	if prefix == "" {
+		prefix = defaultPrefix
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(o.Seed), pcgStream))
+	return &planner{
+		rng:     rng,
+		macA:    rng.Uint32() | 1,
+		macB:    rng.Uint32(),
+		macC:    rng.Uint32() | 1,
+		nameFmt: prefix + "-%05d",
+	}, nil
+}
+
+// checkPrefix keeps names safe as libvirt names, virsh arguments and file
+// name parts: libvirt rejects '/', and a leading '-' reads as a virsh option.
+func checkPrefix(p string) error {
+	if len(p) > maxPrefixLen {
+		return fmt.Errorf("testbed: Options.NamePrefix is %d bytes, want at most %d", len(p), maxPrefixLen)
+	}
+	for i, c := range p {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			i > 0 && (c == '-' || c == '_' || c == '.')
+		if !ok {
+			return fmt.Errorf("testbed: Options.NamePrefix %q: want a letter or digit first, then letters, digits, '-', '_' or '.'", p)
+		}
+	}
+	return nil
+}
+
+func (p *planner) next() Domain {
+	i := p.i
+	p.i++
+	r := p.rng
+	d := Domain{
+		Name:  fmt.Sprintf(p.nameFmt, i),
+		UUID:  uuidV4(r),
+		State: [...]string{StateRunning, StatePaused, StateShutOff}[i%3],
+	}
+
+	d.MaxVCPUs = [...]int{1, 2, 4, 8}[r.IntN(4)]
+	d.VCPUs = d.MaxVCPUs
+	if d.MaxVCPUs > 1 && r.IntN(3) == 0 {
+		d.VCPUs = 1 + r.IntN(d.MaxVCPUs-1)
+	}
+	d.MaxMemoryKiB = [...]uint64{512, 1024, 2048, 4096, 8192}[r.IntN(5)] * 1024
+	d.MemoryKiB = d.MaxMemoryKiB
+	if r.IntN(3) == 0 {
+		d.MemoryKiB = d.MaxMemoryKiB / 2
+	}
+	if r.IntN(2) == 0 {
+		// '&' and '<' make every consumer prove its escaping.
+		role := [...]string{"web", "db", "cache", "batch"}[r.IntN(4)]
+		d.Title = fmt.Sprintf("%s #%d <%s & co>", role, i, role)
+	}
+
+	format, ext := "qcow2", "qcow2"
+	if r.IntN(3) == 0 {
+		format, ext = "raw", "img"
+	}
+	d.Disks = append(d.Disks, Disk{Target: "vda", Bus: "virtio", Device: "disk",
+		Source: fmt.Sprintf("%s/%s.%s", imageDir, d.Name, ext), Format: format})
+	switch r.IntN(4) {
+	case 0:
+		d.Disks = append(d.Disks, Disk{Target: "sda", Bus: "sata", Device: "cdrom",
+			Source: imageDir + "/install.iso", Format: "raw", ReadOnly: true})
+	case 1:
+		d.Disks = append(d.Disks, Disk{Target: "vdb", Bus: "virtio", Device: "disk",
+			Source: fmt.Sprintf("%s/%s-data.img", imageDir, d.Name), Format: "raw"})
+	}
+
+	first := p.nic(r)
+	if r.IntN(3) == 0 {
+		first.Bridge = bridgeName
+	} else {
+		first.Network = networkDefault
+	}
+	d.NICs = append(d.NICs, first)
+	if r.IntN(4) == 0 {
+		second := p.nic(r)
+		second.Bridge = bridgeName
+		d.NICs = append(d.NICs, second)
+	}
+	return d
+}
+
+// nic fills the fields common to every NIC. The target is "vbnetN", not
+// "vnetN": libvirt drops vnet* (and macvtap*) names as auto-generated when
+// parsing, and the test driver then shows testnet0, testnet1, ...
+func (p *planner) nic(r *rand.Rand) NIC {
+	k := p.nics
+	p.nics++
+	return NIC{
+		MAC:       p.mac(k),
+		Model:     [...]string{"virtio", "e1000"}[r.IntN(2)],
+		TargetDev: "vbnet" + strconv.FormatUint(uint64(k), 10),
+		LinkUp:    r.IntN(5) != 0,
+	}
+}
+
+// mac maps the k-th NIC through a seeded bijection of the 24-bit space, so
+// MACs look random yet never repeat; random draws would collide (birthday)
+// long before MaxDomains.
+func (p *planner) mac(k uint32) string {
+	x := (k*p.macA + p.macB) & macMask
+	x ^= x >> 12
+	x = (x * p.macC) & macMask
+	x ^= x >> 11
+	return fmt.Sprintf("%s:%02x:%02x:%02x", macOUIPrefix, x>>16, x>>8&0xff, x&0xff)
+}
+
+// uuidV4 draws 122 random bits; a collision among MaxDomains is ~1e-27
+// likely, so uniqueness is not tracked (that would cost memory per domain).
+func uuidV4(r *rand.Rand) string {
+	var u [16]byte
+	binary.BigEndian.PutUint64(u[:8], r.Uint64())
+	binary.BigEndian.PutUint64(u[8:], r.Uint64())
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}

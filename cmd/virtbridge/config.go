@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/virtbridge/virtbridge/backends/inventory"
+)
+
+// Config is the agent's configuration file (see virtbridge.example.yaml).
+type Config struct {
+	Connect   string          `yaml:"connect"`
+	Log       LogConfig       `yaml:"log"`
+	Inventory InventoryConfig `yaml:"inventory"`
+	Libvirt   LibvirtConfig   `yaml:"libvirt"`
+}
+
+// LogConfig chooses the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// InventoryConfig tunes the inventory's refreshes.
+type InventoryConfig struct {
+	ResyncInterval  time.Duration `yaml:"resync_interval"`
+	CounterInterval time.Duration `yaml:"counter_interval"`
+	CallTimeout     time.Duration `yaml:"call_timeout"`
+}
+
+// LibvirtConfig tunes the libvirt backend's connection handling.
+type LibvirtConfig struct {
+	ReconnectMin      time.Duration `yaml:"reconnect_min"`
+	ReconnectMax      time.Duration `yaml:"reconnect_max"`
+	KeepaliveInterval int           `yaml:"keepalive_interval"`
+	KeepaliveCount    uint          `yaml:"keepalive_count"`
+}
+
+func defaultConfig() Config {
+	inv := inventory.DefaultConfig()
+	return Config{
+		Log: LogConfig{Level: "info", Format: "text"},
+		Inventory: InventoryConfig{
+			ResyncInterval: inv.ResyncInterval, CounterInterval: inv.CounterInterval, CallTimeout: inv.CallTimeout,
+		},
+		Libvirt: LibvirtConfig{ReconnectMin: 250 * time.Millisecond, ReconnectMax: 30 * time.Second, KeepaliveInterval: 5, KeepaliveCount: 3},
+	}
+}
+
+var unknownField = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
+
+// loadConfig reads path over the defaults. Unknown keys are errors: a typo
+// must not silently fall back to a default.
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("reading config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "unmarshal errors:\n  "), "\n  ", "; ")
+		msg = unknownField.ReplaceAllString(msg, `line $1: unknown key "$2"`)
+		return cfg, fmt.Errorf("config file %s: %s (see virtbridge.example.yaml for the keys)", path, msg)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	for name, d := range map[string]time.Duration{
+		"inventory.resync_interval": c.Inventory.ResyncInterval, "inventory.counter_interval": c.Inventory.CounterInterval,
+	} {
+		if d < 0 || (d > 0 && d < 100*time.Millisecond) {
+			errs = append(errs, fmt.Errorf("%s %v: want 0 (off) or at least 100ms", name, d))
+		}
+	}
+	if c.Inventory.CallTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("inventory.call_timeout %v: want at least 1s", c.Inventory.CallTimeout))
+	}
+	if c.Libvirt.ReconnectMin <= 0 || c.Libvirt.ReconnectMax < c.Libvirt.ReconnectMin {
+		errs = append(errs, fmt.Errorf("libvirt.reconnect_min %v / reconnect_max %v: want 0 < min <= max", c.Libvirt.ReconnectMin, c.Libvirt.ReconnectMax))
+	}
+	if c.Libvirt.KeepaliveInterval < 1 || c.Libvirt.KeepaliveCount < 1 {
+		errs = append(errs, fmt.Errorf("libvirt.keepalive_interval and keepalive_count: want at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log.level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func (c *Config) logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.Log.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func (c *Config) inventoryConfig(log *slog.Logger) inventory.Config {
+	return inventory.Config{
+		ResyncInterval: c.Inventory.ResyncInterval, CounterInterval: c.Inventory.CounterInterval,
+		CallTimeout: c.Inventory.CallTimeout, Logger: log,
+	}
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/virtbridge/virtbridge/backends"
+	"github.com/virtbridge/virtbridge/backends/inventory"
+	"github.com/virtbridge/virtbridge/backends/libvirt"
+)
+
+// openBackend connects the configured backend.
+func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backends.Backend, error) {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Inventory.CallTimeout)
+	defer cancel()
+	return libvirt.Open(ctx, cfg.Connect, libvirt.Options{
+		Logger: log, ReconnectMin: cfg.Libvirt.ReconnectMin, ReconnectMax: cfg.Libvirt.ReconnectMax,
+		KeepaliveInterval: cfg.Libvirt.KeepaliveInterval, KeepaliveCount: cfg.Libvirt.KeepaliveCount,
+	})
+}
+
+func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	b, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	inv := inventory.New(b, cfg.inventoryConfig(log))
+	if err := inv.Sync(ctx); err != nil {
+		return fmt.Errorf("first inventory of %s: %w", b.Name(), err)
+	}
+	snap := inv.Snapshot()
+	log.Info("virtbridge serving", "version", version, "backend", b.Name(), "host", snap.Host.Hostname, "domains", snap.Len())
+
+	sub := inv.Subscribe(1024)
+	defer sub.Close()
+	go logChanges(ctx, sub, log)
+
+	err = inv.Run(ctx)
+	if errors.Is(err, context.Canceled) {
+		log.Info("virtbridge stopping", "reason", "signal")
+		return nil
+	}
+	return err
+}
+
+// logChanges writes each inventory change to the log, until a protocol
+// front end has something better to do with them.
+func logChanges(ctx context.Context, sub *inventory.Subscription, log *slog.Logger) {
+	for {
+		ch, err := sub.Next(ctx)
+		if err != nil {
+			return
+		}
+		attrs := []any{"seq", ch.Seq, "kind", ch.Kind.String()}
+		if d := ch.After; d != nil {
+			attrs = append(attrs, "domain", d.Name, "uuid", d.UUID, "state", d.State.String())
+		} else if d := ch.Before; d != nil {
+			attrs = append(attrs, "domain", d.Name, "uuid", d.UUID)
+		}
+		if ch.Cause.Kind != 0 {
+			attrs = append(attrs, "cause", ch.Cause.Kind.String(), "detail", ch.Cause.Detail,
+				"latency", ch.Time.Sub(ch.Cause.Time).Round(time.Microsecond))
+		}
+		if ch.Missed > 0 {
+			attrs = append(attrs, "missed", ch.Missed)
+		}
+		log.Info("inventory change", attrs...)
+	}
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+)
+
+func cmdTestbed(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("testbed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("domains", 10, fmt.Sprintf("number of domains, 0..%d", testbed.MaxDomains))
+	seed := fs.Int64("seed", 1, "seed for UUIDs and MACs; the same seed gives the same file")
+	prefix := fs.String("prefix", "vb", "domain name prefix")
+	out := fs.String("o", "-", "output file, - for standard output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: virtbridge testbed --domains N [-o node.xml]\nthen: virtbridge serve --connect test:///ABSOLUTE/PATH/node.xml")
+		fs.PrintDefaults()
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	opts := testbed.Options{Domains: *n, Seed: *seed, NamePrefix: *prefix}
+	if _, err := testbed.Plan(testbed.Options{Domains: 0, Seed: *seed, NamePrefix: *prefix}); err != nil || *n < 0 || *n > testbed.MaxDomains {
+		return usageError{fmt.Sprintf("testbed: --domains %d / --prefix %q: want 0..%d domains and a prefix of letters, digits, '-', '_' or '.'", *n, *prefix, testbed.MaxDomains)}
+	}
+	if *out == "-" {
+		w := bufio.NewWriter(stdout)
+		if err := testbed.Generate(w, opts); err != nil {
+			return fmt.Errorf("writing test bed: %w", err)
+		}
+		return w.Flush()
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return fmt.Errorf("writing test bed: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	err = testbed.Generate(w, opts)
+	err = errors.Join(err, w.Flush(), f.Close())
+	if err != nil {
+		os.Remove(*out)
+		return fmt.Errorf("writing test bed %s: %w", *out, err)
+	}
+	return nil
+}
