@@ -34,7 +34,7 @@ var stateTable = [...]stateInfo{
 	StatePaused:       {"paused", "paused", true},
 	StateShuttingDown: {"shutting-down", "in shutdown", true},
 	StateShutOff:      {"shut-off", "shut off", false},
-	StateCrashed:      {"crashed", "crashed", false},
+	StateCrashed:      {"crashed", "crashed", true},
 	StatePMSuspended:  {"pm-suspended", "pmsuspended", true},
 }
 

@@ -9,65 +9,72 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 )
 
-// on runs f on the domain with the given UUID.
-func (b *Backend) on(op, uuid string, f func(d *lv.Domain) error) error {
-	c, err := b.connection(op)
+// power applies a power operation to the domain with the given UUID,
+// refusing it up front when the domain's state does not allow it, so every
+// driver answers ErrInvalidState alike (the test driver, for one, reports
+// some of these as internal errors).
+func (b *Backend) power(op backends.PowerOp, uuid string, f func(d *lv.Domain) error) error {
+	c, err := b.connection(op.String())
 	if err != nil {
 		return err
 	}
 	d, err := c.LookupDomainByUUIDString(uuid)
 	if err != nil {
-		return wrap(op, uuid, err)
+		return wrap(op.String(), uuid, err)
 	}
 	defer d.Free()
-	if err := f(d); err != nil {
-		name, _ := d.GetName()
-		if name == "" {
-			name = uuid
-		}
-		return wrap(op, name, err)
+	name, err := d.GetName()
+	if err != nil {
+		return wrap(op.String(), uuid, err)
 	}
-	return nil
+	s, reason, err := d.GetState()
+	if err != nil {
+		return wrap(op.String(), name, err)
+	}
+	if st, _ := state(s, reason); !op.Allows(st) {
+		return backends.Errorf(op.String(), name, backends.ErrInvalidState, "domain is %s", st.Label())
+	}
+	return wrap(op.String(), name, f(d))
 }
 
 // Start boots a defined domain (restoring a managed save when present).
 func (b *Backend) Start(_ context.Context, uuid string) error {
-	return b.on("start", uuid, func(d *lv.Domain) error { return d.Create() })
+	return b.power(backends.OpStart, uuid, func(d *lv.Domain) error { return d.Create() })
 }
 
 // Shutdown asks the guest to shut down.
 func (b *Backend) Shutdown(_ context.Context, uuid string) error {
-	return b.on("shutdown", uuid, func(d *lv.Domain) error { return d.Shutdown() })
+	return b.power(backends.OpShutdown, uuid, func(d *lv.Domain) error { return d.Shutdown() })
 }
 
 // Destroy powers the domain off.
 func (b *Backend) Destroy(_ context.Context, uuid string) error {
-	return b.on("destroy", uuid, func(d *lv.Domain) error { return d.Destroy() })
+	return b.power(backends.OpDestroy, uuid, func(d *lv.Domain) error { return d.Destroy() })
 }
 
 // Reboot asks the guest to reboot.
 func (b *Backend) Reboot(_ context.Context, uuid string) error {
-	return b.on("reboot", uuid, func(d *lv.Domain) error { return d.Reboot(0) })
+	return b.power(backends.OpReboot, uuid, func(d *lv.Domain) error { return d.Reboot(0) })
 }
 
 // Reset resets the virtual hardware at once.
 func (b *Backend) Reset(_ context.Context, uuid string) error {
-	return b.on("reset", uuid, func(d *lv.Domain) error { return d.Reset(0) })
+	return b.power(backends.OpReset, uuid, func(d *lv.Domain) error { return d.Reset(0) })
 }
 
 // Suspend pauses the domain's vCPUs.
 func (b *Backend) Suspend(_ context.Context, uuid string) error {
-	return b.on("suspend", uuid, func(d *lv.Domain) error { return d.Suspend() })
+	return b.power(backends.OpSuspend, uuid, func(d *lv.Domain) error { return d.Suspend() })
 }
 
 // Resume continues a paused domain.
 func (b *Backend) Resume(_ context.Context, uuid string) error {
-	return b.on("resume", uuid, func(d *lv.Domain) error { return d.Resume() })
+	return b.power(backends.OpResume, uuid, func(d *lv.Domain) error { return d.Resume() })
 }
 
 // ManagedSave saves the domain's memory and stops it; Start restores it.
 func (b *Backend) ManagedSave(_ context.Context, uuid string) error {
-	return b.on("managed save", uuid, func(d *lv.Domain) error { return d.ManagedSave(0) })
+	return b.power(backends.OpManagedSave, uuid, func(d *lv.Domain) error { return d.ManagedSave(0) })
 }
 
 // errLater marks the operations a later issue implements.

@@ -1,0 +1,51 @@
+package backends
+
+// PowerOp is a state-changing operation on a domain.
+type PowerOp uint8
+
+// Power operations.
+const (
+	OpStart PowerOp = iota + 1
+	OpShutdown
+	OpDestroy
+	OpReboot
+	OpReset
+	OpSuspend
+	OpResume
+	OpManagedSave
+)
+
+// transitions is the one table of which operation each state allows,
+// following libvirt's checks (src/qemu/qemu_driver.c) so every backend and
+// front end agrees: CIM's AvailableRequestedStates and 4097 replies
+// (DSP1057 §8.1) and SNMP's control MIB are derived from it.
+var transitions = map[PowerOp]struct {
+	name string
+	from []State
+}{
+	OpStart:       {"start", []State{StateShutOff}},
+	OpShutdown:    {"shutdown", []State{StateRunning, StateBlocked, StatePaused}},
+	OpDestroy:     {"destroy", []State{StateRunning, StateBlocked, StatePaused, StateShuttingDown, StateCrashed, StatePMSuspended}},
+	OpReboot:      {"reboot", []State{StateRunning, StateBlocked}},
+	OpReset:       {"reset", []State{StateRunning, StateBlocked, StatePaused}},
+	OpSuspend:     {"suspend", []State{StateRunning, StateBlocked}},
+	OpResume:      {"resume", []State{StatePaused}},
+	OpManagedSave: {"managed save", []State{StateRunning, StateBlocked, StatePaused}},
+}
+
+func (op PowerOp) String() string {
+	if t, ok := transitions[op]; ok {
+		return t.name
+	}
+	return "unknown operation"
+}
+
+// Allows reports whether op may be applied to a domain in state s.
+func (op PowerOp) Allows(s State) bool {
+	for _, f := range transitions[op].from {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
