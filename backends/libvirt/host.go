@@ -2,8 +2,8 @@ package libvirt
 
 import (
 	"bufio"
-	"encoding/xml"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"strconv"

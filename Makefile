@@ -1,0 +1,39 @@
+# virtbridge. `make run` serves the embedded demo (libvirt's test driver);
+# `make test` runs every test. Both install what is missing first.
+GO      ?= go
+BIN     := bin/virtbridge
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Benchmarks write here; BENCHMARKS.md records the results.
+BENCHOUT ?= bench-results.txt
+
+.PHONY: all build run test lint bench deps deps-test clean
+
+all: build
+
+deps:
+	@.ci/deps run
+
+deps-test:
+	@.ci/deps test
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/virtbridge
+
+run: build
+	./$(BIN) serve --config virtbridge.example.yaml
+
+test: deps-test lint
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+lint:
+	@out=$$(gofmt -l .); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+bench: deps-test
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee $(BENCHOUT)
+
+clean:
+	rm -rf bin $(BENCHOUT)
