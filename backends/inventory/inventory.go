@@ -210,6 +210,8 @@ func (inv *Inventory) Run(ctx context.Context) error {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	backoff := time.Second
+	fetched := make(chan map[string]backends.Counters, 1)
+	fetching := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -237,7 +239,14 @@ func (inv *Inventory) Run(ctx context.Context) error {
 			inv.needResync = true
 			inv.wmu.Unlock()
 		case <-counters.C:
-			inv.refreshCounters(ctx)
+			// Fetched off the loop so a slow bulk call never delays events.
+			if !fetching && !inv.Snapshot().Stale {
+				fetching = true
+				go func() { fetched <- inv.fetchCounters(ctx) }()
+			}
+		case all := <-fetched:
+			fetching = false
+			inv.applyCounters(all)
 		case <-retry.C:
 		}
 		inv.wmu.Lock()
@@ -342,22 +351,27 @@ func (inv *Inventory) refreshDomain(ctx context.Context, work *workingSet, ev ba
 	return Change{}, false
 }
 
-// refreshCounters updates CPU time and traffic in bulk; no changes are
-// announced for counters.
-func (inv *Inventory) refreshCounters(ctx context.Context) {
-	inv.wmu.Lock()
-	defer inv.wmu.Unlock()
-	prev := inv.cur.Load()
-	if prev.Stale || prev.Len() == 0 {
-		return
-	}
+// fetchCounters reads CPU time and traffic in bulk; nil on failure.
+func (inv *Inventory) fetchCounters(ctx context.Context) map[string]backends.Counters {
 	cctx, cancel := inv.call(ctx)
 	defer cancel()
 	all, err := inv.b.Counters(cctx)
 	if err != nil {
 		inv.log.Warn("bulk counter refresh failed", "error", err)
+		return nil
+	}
+	return all
+}
+
+// applyCounters publishes counters over the current snapshot; counters are
+// not changes, so nothing is announced.
+func (inv *Inventory) applyCounters(all map[string]backends.Counters) {
+	if len(all) == 0 {
 		return
 	}
+	inv.wmu.Lock()
+	defer inv.wmu.Unlock()
+	prev := inv.cur.Load()
 	inv.stats.CounterRefreshes.Add(1)
 	doms := make([]*backends.Domain, 0, prev.Len())
 	for _, d := range prev.Domains() {

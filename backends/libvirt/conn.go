@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -97,6 +98,9 @@ func connect(ctx context.Context, uri string) (*lv.Connect, error) {
 		c   *lv.Connect
 		err error
 	}
+	if err := checkTestFile(uri); err != nil {
+		return nil, fmt.Errorf("connecting to libvirt %s: %w", describeURI(uri), &backends.Error{Op: "connect", Kind: backends.ErrInvalidArgument, Err: err})
+	}
 	ch := make(chan result, 1)
 	go func() {
 		c, err := lv.NewConnect(uri)
@@ -116,6 +120,30 @@ func connect(ctx context.Context, uri string) (*lv.Connect, error) {
 		}()
 		return nil, fmt.Errorf("connecting to libvirt %s: %w", describeURI(uri), &backends.Error{Op: "connect", Kind: backends.ErrTimeout, Err: ctx.Err()})
 	}
+}
+
+// checkTestFile opens the node file of a test:///PATH URI before libvirt
+// does: libvirt hands it to libxml2, which prints "I/O warning : failed to
+// load external entity" or "I/O error" on the process's stderr, besides
+// libvirt's error, when the file is missing, unreadable or a directory.
+func checkTestFile(uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "test" || u.Host != "" || u.Path == "" || u.Path == "/default" {
+		return nil
+	}
+	f, err := os.Open(u.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", u.Path)
+	}
+	return nil
 }
 
 func describeURI(uri string) string {

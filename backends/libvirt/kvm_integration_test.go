@@ -94,6 +94,24 @@ func TestKVMLifecycle(t *testing.T) {
 		}
 		t.Logf("%s: event to inventory %v", s.name, c.Time.Sub(c.Cause.Time))
 	}
+	// Hot-plug a disk into the running guest: DEVICE_ADDED, not a resync,
+	// brings it into the inventory.
+	if err := r.b.Start(ctx, dom); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "restart", stateChange(dom, backends.StateRunning))
+	img := diskImage(t)
+	virsh("attach-disk", name, img, "vdb", "--live", "--targetbus", "virtio")
+	c := r.waitFor(t, "device added", func(c inventory.Change) bool {
+		return c.Kind == inventory.DomainModified && c.After.UUID == dom && len(c.After.Disks) == 1
+	})
+	if c.Cause.Kind != backends.EventDeviceAdded || c.After.Disks[0].Target != "vdb" || c.After.Disks[0].Source != img {
+		t.Errorf("hot-plugged disk: cause %v, disks %+v", c.Cause.Kind, c.After.Disks)
+	}
+	if err := r.b.Destroy(ctx, dom); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, "destroy", stateChange(dom, backends.StateShutOff))
 	virsh("undefine", name)
 	r.waitFor(t, "undefine", func(c inventory.Change) bool {
 		return c.Kind == inventory.DomainRemoved && c.Before.UUID == dom
@@ -101,4 +119,22 @@ func TestKVMLifecycle(t *testing.T) {
 	if _, ok := r.inv.Snapshot().Domain(dom); ok {
 		t.Error("undefined domain still in the inventory")
 	}
+}
+
+// diskImage makes a small raw image QEMU (running as libvirt-qemu) can
+// open: t.TempDir's parents are private to root.
+func diskImage(t *testing.T) string {
+	dir, err := os.MkdirTemp("/tmp", "vbkvm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "disk.img")
+	if err := os.WriteFile(img, make([]byte, 1<<20), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

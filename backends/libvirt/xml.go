@@ -2,7 +2,7 @@ package libvirt
 
 import (
 	"fmt"
-	"slices"
+	"math"
 	"strconv"
 	"strings"
 
@@ -22,6 +22,9 @@ func fromXML(doc string, d *backends.Domain) error {
 		d.OSType, d.Arch = x.OS.Type.Type, x.OS.Type.Arch
 	}
 	if x.VCPU != nil {
+		if x.VCPU.Value > maxVCPUs || x.VCPU.Current > maxVCPUs {
+			return fmt.Errorf("domain XML has %d vCPUs (current %d), want at most %d", x.VCPU.Value, x.VCPU.Current, maxVCPUs)
+		}
 		d.MaxVCPUs = int(x.VCPU.Value)
 		d.VCPUs = d.MaxVCPUs
 		if x.VCPU.Current != 0 {
@@ -59,10 +62,24 @@ func fromXML(doc string, d *backends.Domain) error {
 // vcpus lists the active vCPUs with their pinning: a <vcpupin> wins over
 // the domain-wide <vcpu cpuset>.
 func vcpus(x *libvirtxml.Domain, n int) ([]backends.VCPU, error) {
+	// One budget for all of the domain's cpusets, and a cpuset repeated
+	// verbatim parsed once and shared, as the domain-wide one already is.
+	work := maxCPUSetWork
+	sets := map[string][]int{}
+	parse := func(s string) ([]int, error) {
+		if set, ok := sets[s]; ok {
+			return set, nil
+		}
+		set, err := cpuSet(s, &work)
+		if err == nil {
+			sets[s] = set
+		}
+		return set, err
+	}
 	var all []int
 	if x.VCPU != nil && x.VCPU.CPUSet != "" {
 		var err error
-		if all, err = parseCPUSet(x.VCPU.CPUSet); err != nil {
+		if all, err = parse(x.VCPU.CPUSet); err != nil {
 			return nil, err
 		}
 	}
@@ -74,10 +91,10 @@ func vcpus(x *libvirtxml.Domain, n int) ([]backends.VCPU, error) {
 		return out, nil
 	}
 	for _, p := range x.CPUTune.VCPUPin {
-		if int(p.VCPU) >= n {
+		if p.VCPU >= uint(n) {
 			continue
 		}
-		set, err := parseCPUSet(p.CPUSet)
+		set, err := parse(p.CPUSet)
 		if err != nil {
 			return nil, err
 		}
@@ -139,33 +156,75 @@ func nic(x *libvirtxml.DomainInterface) backends.NIC {
 	return n
 }
 
-// unitKiB is how many KiB one of each libvirt memory unit is; "b"/"bytes"
-// are below one KiB and handled apart. See libvirt's formatdomain "memory".
-var unitKiB = map[string]uint64{
-	"": 1, "k": 1, "KiB": 1, "KB": 1, // libvirt rounds KB to KiB in output
-	"M": 1 << 10, "MiB": 1 << 10, "MB": 1 << 10,
-	"G": 1 << 20, "GiB": 1 << 20, "GB": 1 << 20,
-	"T": 1 << 30, "TiB": 1 << 30, "TB": 1 << 30,
+// unitBytes is how many bytes one of a libvirt memory unit is. Like
+// libvirt's virScaleInteger it ignores case, takes "b", "byte" and "bytes",
+// and reads a bare prefix (k, M, ... E) or prefix+"iB" as powers of 1024 and
+// prefix+"B" as powers of 1000; no unit means KiB.
+func unitBytes(unit string) (uint64, bool) {
+	u := strings.ToLower(unit)
+	switch u {
+	case "":
+		return 1024, true
+	case "b", "byte", "bytes":
+		return 1, true
+	}
+	var base uint64
+	switch u[1:] {
+	case "", "ib":
+		base = 1024
+	case "b":
+		base = 1000
+	default:
+		return 0, false
+	}
+	n := strings.IndexByte("kmgtpe", u[0])
+	if n < 0 {
+		return 0, false
+	}
+	scale := base
+	for range n {
+		scale *= base
+	}
+	return scale, true
 }
 
+// toKiB converts a memory size as libvirt does when it parses domain XML
+// (virDomainParseMemory): at most math.MaxInt64 bytes, rounded up to KiB.
 func toKiB(v uint64, unit string) (uint64, error) {
-	if unit == "b" || unit == "bytes" {
-		return v / 1024, nil
-	}
-	m, ok := unitKiB[unit]
+	scale, ok := unitBytes(unit)
 	if !ok {
 		return 0, fmt.Errorf("unknown memory unit %q in domain XML", unit)
 	}
-	return v * m, nil
+	if v > math.MaxInt64/scale {
+		return 0, fmt.Errorf("memory size %d %s in domain XML is too large", v, unit)
+	}
+	return (v*scale + 1023) / 1024, nil // v*scale <= MaxInt64: no overflow
 }
 
-// maxCPU bounds cpuset ranges so a hostile XML cannot make us allocate
-// without limit.
+// maxVCPUs bounds <vcpu>, which sizes Domain.VCPUInfo, so a corrupt or
+// hostile XML cannot make us allocate gigabytes; it is far above what
+// hypervisors support.
+const maxVCPUs = 16384
+
+// maxCPU bounds the CPU numbers of a cpuset, so a hostile XML cannot make
+// us allocate without limit; libvirt itself takes CPUs below 16384.
 const maxCPU = 1 << 16
+
+// maxCPUSetWork bounds the CPUs the cpusets of one domain XML may name in
+// all, each range counted in full: without it, thousands of <vcpupin>s or a
+// long cpuset of overlapping ranges cost seconds and gigabytes. libvirt
+// writes each cpuset with every CPU once, and repeats are parsed once.
+const maxCPUSetWork = 1 << 20
 
 // parseCPUSet reads libvirt's cpuset syntax: "0-3,^2,6".
 func parseCPUSet(s string) ([]int, error) {
-	set := map[int]bool{}
+	work := maxCPUSetWork
+	return cpuSet(s, &work)
+}
+
+// cpuSet is parseCPUSet charging the CPUs s names to *work.
+func cpuSet(s string, work *int) ([]int, error) {
+	var set []bool // set[c]: CPU c is in, so far
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -175,7 +234,7 @@ func parseCPUSet(s string) ([]int, error) {
 		part = strings.TrimPrefix(part, "^")
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
-		if err != nil || a < 0 {
+		if err != nil || a < 0 || a > maxCPU {
 			return nil, fmt.Errorf("bad cpuset %q", s)
 		}
 		b := a
@@ -184,16 +243,27 @@ func parseCPUSet(s string) ([]int, error) {
 				return nil, fmt.Errorf("bad cpuset %q", s)
 			}
 		}
+		if *work -= b - a + 1; *work < 0 {
+			return nil, fmt.Errorf("cpuset %q: the domain's cpusets name more than %d CPUs in all", s, maxCPUSetWork)
+		}
+		if b >= len(set) {
+			set = append(set, make([]bool, b+1-len(set))...)
+		}
 		for c := a; c <= b; c++ {
 			set[c] = !neg
 		}
 	}
-	out := make([]int, 0, len(set))
-	for c, on := range set {
-		if on {
+	n := 0
+	for _, in := range set {
+		if in {
+			n++
+		}
+	}
+	out := make([]int, 0, n)
+	for c, in := range set {
+		if in {
 			out = append(out, c)
 		}
 	}
-	slices.Sort(out)
 	return out, nil
 }

@@ -1,0 +1,94 @@
+package backends
+
+import (
+	"testing"
+	"time"
+)
+
+func TestEventQueueOrderAndOverflow(t *testing.T) {
+	q := NewEventQueue(3)
+	defer q.Close()
+	// The forwarder holds at most one batch in flight and three pending;
+	// push far more than that before reading anything.
+	for i := range 50 {
+		q.Push(Event{Kind: EventLifecycle, Detail: string(rune('a' + i%26))})
+	}
+	var got []Event
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-q.C():
+			got = append(got, ev)
+			if ev.Kind == EventOverflow {
+				goto done
+			}
+		case <-timeout:
+			t.Fatalf("no overflow marker after %d events", len(got))
+		}
+	}
+done:
+	if q.Dropped() == 0 {
+		t.Fatal("nothing counted as dropped")
+	}
+	if len(got)-1+int(q.Dropped()) != 50 {
+		t.Fatalf("delivered %d + dropped %d != 50 pushed", len(got)-1, q.Dropped())
+	}
+	for i, ev := range got[:len(got)-1] {
+		if want := string(rune('a' + i%26)); ev.Detail != want || ev.Time.IsZero() {
+			t.Fatalf("event %d: %q (time %v), want %q in push order", i, ev.Detail, ev.Time, want)
+		}
+	}
+	// After the overflow, the queue works normally again.
+	q.Push(Event{Kind: EventReboot})
+	if ev := <-q.C(); ev.Kind != EventReboot {
+		t.Fatalf("after overflow: %v", ev.Kind)
+	}
+}
+
+func TestEventQueueClose(t *testing.T) {
+	q := NewEventQueue(10)
+	q.Push(Event{Kind: EventReboot})
+	q.Close()
+	q.Close() // twice is harmless
+	q.Push(Event{Kind: EventReboot})
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-q.C():
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("C not closed after Close")
+		}
+	}
+}
+
+func TestTransitionsCoverEveryState(t *testing.T) {
+	// Every state allows something (at least destroy or start), and the
+	// table agrees with State.Active: start only from inactive states.
+	for s := range State(len(stateTable)) {
+		if s == StateUnknown {
+			continue
+		}
+		allowed := false
+		for op := OpStart; op <= OpManagedSave; op++ {
+			allowed = allowed || op.Allows(s)
+		}
+		if !allowed {
+			t.Errorf("%v allows no operation", s)
+		}
+		if OpStart.Allows(s) == s.Active() {
+			t.Errorf("%v: start allowed=%v but active=%v", s, OpStart.Allows(s), s.Active())
+		}
+		if OpDestroy.Allows(s) != s.Active() {
+			t.Errorf("%v: destroy allowed=%v but active=%v", s, OpDestroy.Allows(s), s.Active())
+		}
+		if got, ok := ParseState(s.String()); !ok || got != s {
+			t.Errorf("ParseState(%q) = %v", s.String(), got)
+		}
+	}
+	if OpResume.Allows(StateRunning) || !OpResume.Allows(StatePaused) {
+		t.Error("resume must need a paused domain")
+	}
+}
