@@ -32,8 +32,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-bench: deps-test
+bench: build deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee $(BENCHOUT)
+	.ci/bench-rss $(BIN) | tee -a $(BENCHOUT)
 
 clean:
 	rm -rf bin $(BENCHOUT)

@@ -1,26 +1,100 @@
 package libvirt
 
 import (
+	"encoding/xml"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
-	"libvirt.org/go/libvirtxml"
-
 	"github.com/virtbridge/virtbridge/backends"
 )
 
+// domainXML is the part of libvirt's domain XML the model needs. Decoding
+// only these elements costs a fraction of libvirtxml's full schema, which
+// matters when a resync reads 10,000 of them (see BENCHMARKS.md); libvirtxml
+// stays the tool for writing domain XML.
+type domainXML struct {
+	Name  string `xml:"name"`
+	UUID  string `xml:"uuid"`
+	Title string `xml:"title"`
+	VCPU  *struct {
+		CPUSet  string `xml:"cpuset,attr"`
+		Current uint64 `xml:"current,attr"`
+		Value   uint64 `xml:",chardata"`
+	} `xml:"vcpu"`
+	Memory        *memoryXML `xml:"memory"`
+	CurrentMemory *memoryXML `xml:"currentMemory"`
+	OS            struct {
+		Type struct {
+			Arch  string `xml:"arch,attr"`
+			Value string `xml:",chardata"`
+		} `xml:"type"`
+	} `xml:"os"`
+	VCPUPins []struct {
+		VCPU   uint64 `xml:"vcpu,attr"`
+		CPUSet string `xml:"cpuset,attr"`
+	} `xml:"cputune>vcpupin"`
+	Disks      []diskXML `xml:"devices>disk"`
+	Interfaces []nicXML  `xml:"devices>interface"`
+}
+
+type memoryXML struct {
+	Unit  string `xml:"unit,attr"`
+	Value uint64 `xml:",chardata"`
+}
+
+type diskXML struct {
+	Type   string `xml:"type,attr"`
+	Device string `xml:"device,attr"`
+	Driver struct {
+		Type string `xml:"type,attr"`
+	} `xml:"driver"`
+	Source struct {
+		File     string `xml:"file,attr"`
+		Dev      string `xml:"dev,attr"`
+		Dir      string `xml:"dir,attr"`
+		Pool     string `xml:"pool,attr"`
+		Volume   string `xml:"volume,attr"`
+		Protocol string `xml:"protocol,attr"`
+		Name     string `xml:"name,attr"`
+	} `xml:"source"`
+	Target struct {
+		Dev string `xml:"dev,attr"`
+		Bus string `xml:"bus,attr"`
+	} `xml:"target"`
+	ReadOnly *struct{} `xml:"readonly"`
+}
+
+type nicXML struct {
+	Type string `xml:"type,attr"`
+	MAC  struct {
+		Address string `xml:"address,attr"`
+	} `xml:"mac"`
+	Model struct {
+		Type string `xml:"type,attr"`
+	} `xml:"model"`
+	Source struct {
+		Network string `xml:"network,attr"`
+		Bridge  string `xml:"bridge,attr"`
+		Dev     string `xml:"dev,attr"`
+	} `xml:"source"`
+	Target struct {
+		Dev string `xml:"dev,attr"`
+	} `xml:"target"`
+	Link *struct {
+		State string `xml:"state,attr"`
+	} `xml:"link"`
+}
+
 // fromXML fills the configuration part of d from a domain's live XML.
 func fromXML(doc string, d *backends.Domain) error {
-	var x libvirtxml.Domain
-	if err := x.Unmarshal(doc); err != nil {
+	var x domainXML
+	if err := xml.Unmarshal([]byte(doc), &x); err != nil {
 		return fmt.Errorf("parsing domain XML: %w", err)
 	}
 	d.Name, d.UUID, d.Title = x.Name, strings.ToLower(x.UUID), x.Title
-	if x.OS != nil && x.OS.Type != nil {
-		d.OSType, d.Arch = x.OS.Type.Type, x.OS.Type.Arch
-	}
+	d.OSType, d.Arch = strings.TrimSpace(x.OS.Type.Value), x.OS.Type.Arch
 	if x.VCPU != nil {
 		if x.VCPU.Value > maxVCPUs || x.VCPU.Current > maxVCPUs {
 			return fmt.Errorf("domain XML has %d vCPUs (current %d), want at most %d", x.VCPU.Value, x.VCPU.Current, maxVCPUs)
@@ -33,35 +107,31 @@ func fromXML(doc string, d *backends.Domain) error {
 	}
 	var err error
 	if x.Memory != nil {
-		if d.MaxMemKiB, err = toKiB(uint64(x.Memory.Value), x.Memory.Unit); err != nil {
+		if d.MaxMemKiB, err = toKiB(x.Memory.Value, x.Memory.Unit); err != nil {
 			return err
 		}
 	}
 	d.MemoryKiB = d.MaxMemKiB
 	if x.CurrentMemory != nil {
-		if d.MemoryKiB, err = toKiB(uint64(x.CurrentMemory.Value), x.CurrentMemory.Unit); err != nil {
+		if d.MemoryKiB, err = toKiB(x.CurrentMemory.Value, x.CurrentMemory.Unit); err != nil {
 			return err
 		}
 	}
 	if d.VCPUInfo, err = vcpus(&x, d.VCPUs); err != nil {
 		return err
 	}
-	if x.Devices != nil {
-		d.Disks = make([]backends.Disk, 0, len(x.Devices.Disks))
-		for i := range x.Devices.Disks {
-			d.Disks = append(d.Disks, disk(&x.Devices.Disks[i]))
-		}
-		d.NICs = make([]backends.NIC, 0, len(x.Devices.Interfaces))
-		for i := range x.Devices.Interfaces {
-			d.NICs = append(d.NICs, nic(&x.Devices.Interfaces[i]))
-		}
+	for i := range x.Disks {
+		d.Disks = append(d.Disks, disk(&x.Disks[i]))
+	}
+	for i := range x.Interfaces {
+		d.NICs = append(d.NICs, nic(&x.Interfaces[i]))
 	}
 	return nil
 }
 
 // vcpus lists the active vCPUs with their pinning: a <vcpupin> wins over
 // the domain-wide <vcpu cpuset>.
-func vcpus(x *libvirtxml.Domain, n int) ([]backends.VCPU, error) {
+func vcpus(x *domainXML, n int) ([]backends.VCPU, error) {
 	// One budget for all of the domain's cpusets, and a cpuset repeated
 	// verbatim parsed once and shared, as the domain-wide one already is.
 	work := maxCPUSetWork
@@ -87,11 +157,8 @@ func vcpus(x *libvirtxml.Domain, n int) ([]backends.VCPU, error) {
 	for i := range out {
 		out[i] = backends.VCPU{Number: i, Pinning: all}
 	}
-	if x.CPUTune == nil {
-		return out, nil
-	}
-	for _, p := range x.CPUTune.VCPUPin {
-		if p.VCPU >= uint(n) {
+	for _, p := range x.VCPUPins {
+		if p.VCPU >= uint64(n) {
 			continue
 		}
 		set, err := parse(p.CPUSet)
@@ -103,55 +170,44 @@ func vcpus(x *libvirtxml.Domain, n int) ([]backends.VCPU, error) {
 	return out, nil
 }
 
-func disk(x *libvirtxml.DomainDisk) backends.Disk {
-	d := backends.Disk{Device: backends.DiskDevice(x.Device), ReadOnly: x.ReadOnly != nil}
+// disk reads a <disk>; its type attribute says which source attribute
+// holds the source (libvirt formatdomain, "Hard drives, floppy disks,
+// CDROMs").
+func disk(x *diskXML) backends.Disk {
+	d := backends.Disk{Device: backends.DiskDevice(x.Device), ReadOnly: x.ReadOnly != nil,
+		Target: x.Target.Dev, Bus: x.Target.Bus, Format: x.Driver.Type}
 	if d.Device == "" {
 		d.Device = backends.DiskDeviceDisk
 	}
-	if x.Target != nil {
-		d.Target, d.Bus = x.Target.Dev, x.Target.Bus
-	}
-	if x.Driver != nil {
-		d.Format = x.Driver.Type
-	}
-	if s := x.Source; s != nil {
-		switch {
-		case s.File != nil:
-			d.Source = s.File.File
-		case s.Block != nil:
-			d.Source = s.Block.Dev
-		case s.Volume != nil:
-			d.Pool, d.Volume = s.Volume.Pool, s.Volume.Volume
-			d.Source = s.Volume.Pool + "/" + s.Volume.Volume
-		case s.Network != nil:
-			d.Source = s.Network.Protocol + ":" + s.Network.Name
-		case s.Dir != nil:
-			d.Source = s.Dir.Dir
-		}
+	s := &x.Source
+	switch x.Type {
+	case "file", "":
+		d.Source = s.File
+	case "block":
+		d.Source = s.Dev
+	case "dir":
+		d.Source = s.Dir
+	case "volume":
+		d.Pool, d.Volume = s.Pool, s.Volume
+		d.Source = s.Pool + "/" + s.Volume
+	case "network":
+		d.Source = s.Protocol + ":" + s.Name
 	}
 	return d
 }
 
-func nic(x *libvirtxml.DomainInterface) backends.NIC {
-	n := backends.NIC{LinkUp: x.Link == nil || x.Link.State != "down"}
-	if x.MAC != nil {
-		n.MAC = strings.ToLower(x.MAC.Address)
-	}
-	if x.Model != nil {
-		n.Model = x.Model.Type
-	}
-	if x.Target != nil {
-		n.HostIface = x.Target.Dev
-	}
-	if s := x.Source; s != nil {
-		switch {
-		case s.Network != nil:
-			n.Network, n.Bridge = s.Network.Network, s.Network.Bridge
-		case s.Bridge != nil:
-			n.Bridge = s.Bridge.Bridge
-		case s.Direct != nil:
-			n.Bridge = s.Direct.Dev
-		}
+// nic reads an <interface>; a macvtap (type direct) reports its host
+// device as the bridge it hangs off.
+func nic(x *nicXML) backends.NIC {
+	n := backends.NIC{LinkUp: x.Link == nil || x.Link.State != "down",
+		MAC: strings.ToLower(x.MAC.Address), Model: x.Model.Type, HostIface: x.Target.Dev}
+	switch x.Type {
+	case "network":
+		n.Network, n.Bridge = x.Source.Network, x.Source.Bridge
+	case "bridge":
+		n.Bridge = x.Source.Bridge
+	case "direct":
+		n.Bridge = x.Source.Dev
 	}
 	return n
 }

@@ -241,8 +241,8 @@ func TestFromXML(t *testing.T) {
 			// <currentMemory> means all of it.
 			MemoryKiB: 1025,
 			MaxMemKiB: 1025,
-			Disks:     []backends.Disk{},
-			NICs:      []backends.NIC{},
+			Disks:     nil,
+			NICs:      nil,
 		},
 	}, {
 		name: "bare",

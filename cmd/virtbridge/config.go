@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,10 +73,50 @@ func loadConfig(path string) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.ReplaceAll(strings.TrimPrefix(msg, "unmarshal errors:\n  "), "\n  ", "; ")
+		msg = lineKey.ReplaceAllStringFunc(msg, func(m string) string {
+			line, _ := strconv.Atoi(lineKey.FindStringSubmatch(m)[1])
+			if key := keyAt(data, line); key != "" {
+				return strings.Replace(m, ":", ": "+key+":", 1)
+			}
+			return m
+		})
 		msg = unknownField.ReplaceAllString(msg, `line $1: unknown key "$2"`)
 		return cfg, fmt.Errorf("config file %s: %s (see virtbridge.example.yaml for the keys)", path, msg)
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return cfg, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// lineKey finds a line number not followed by an unknown-key complaint,
+// which names its key already.
+var lineKey = regexp.MustCompile(`line (\d+):( cannot| invalid)`)
+
+// keyAt names the dotted key whose value sits on a line, so a bad value is
+// reported as "inventory.resync_interval", not only by its line number.
+func keyAt(data []byte, line int) string {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
+		return ""
+	}
+	var find func(n *yaml.Node, prefix string) string
+	find = func(n *yaml.Node, prefix string) string {
+		if n.Kind != yaml.MappingNode {
+			return ""
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind != yaml.MappingNode && v.Line == line {
+				return prefix + k.Value
+			}
+			if found := find(v, prefix+k.Value+"."); found != "" {
+				return found
+			}
+		}
+		return ""
+	}
+	return find(root.Content[0], "")
 }
 
 func (c *Config) validate() error {
@@ -101,7 +143,15 @@ func (c *Config) validate() error {
 	if c.Libvirt.KeepaliveInterval < 1 || c.Libvirt.KeepaliveCount < 1 {
 		errs = append(errs, fmt.Errorf("libvirt.keepalive_interval and keepalive_count: want at least 1"))
 	}
-	return errors.Join(errs...)
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	slices.Sort(msgs)
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "; "))
 }
 
 func parseLevel(s string) (slog.Level, error) {

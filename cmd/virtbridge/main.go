@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -130,12 +131,19 @@ func (c *common) load() (Config, error) {
 }
 
 // parse parses flags; stray arguments are a usage error.
+// The flag package's own complaint is held back: run prints one line.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	out := fs.Output()
+	var held bytes.Buffer
+	fs.SetOutput(&held)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			_, _ = held.WriteTo(out)
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{fmt.Sprintf("%s: %v (see virtbridge %s -h)", fs.Name(), err, fs.Name())}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}

@@ -332,7 +332,7 @@ func badInputs(t *testing.T) []struct {
 		{"missing test file", []string{"--connect", "test:///nonexistent/file.xml"}, 1, "/nonexistent/file.xml: no such file"},
 		{"test file is a directory", []string{"--connect", "test://" + dir}, 1, "is not a regular file"},
 		{"unknown config key", []string{"--config", unknownKey}, 1, `line 4: unknown key "levle"`},
-		{"bad duration", []string{"--config", badDuration}, 1, "line 3: cannot unmarshal !!str `5 parsecs` into time.Duration"},
+		{"bad duration", []string{"--config", badDuration}, 1, "line 3: inventory.resync_interval: cannot unmarshal !!str `5 parsecs` into time.Duration"},
 		{"log format xml", []string{"--config", xmlFormat}, 1, `log.format "xml": want text or json`},
 		{"two bad values", []string{"--config", shortResync}, 1, "inventory.resync_interval 1ms"},
 		{"not YAML", []string{"--config", notYAML}, 1, notYAML},
