@@ -98,6 +98,19 @@ func (r *rig) waitFor(t testing.TB, what string, ok func(inventory.Change) bool)
 	}
 }
 
+// quiet consumes changes until none has come for d.
+func (r *rig) quiet(t testing.TB, d time.Duration) {
+	t.Helper()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		_, err := r.sub.Next(ctx)
+		cancel()
+		if err != nil {
+			return
+		}
+	}
+}
+
 // stateChange matches a change putting uuid into state st.
 func stateChange(uuid string, st backends.State) func(inventory.Change) bool {
 	return func(c inventory.Change) bool {

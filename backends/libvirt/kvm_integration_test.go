@@ -100,6 +100,9 @@ func TestKVMLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitFor(t, "restart", stateChange(dom, backends.StateRunning))
+	// QEMU may follow "started" with "resumed"; let that settle so the
+	// disk can only arrive with its own event.
+	r.quiet(t, 500*time.Millisecond)
 	img := diskImage(t)
 	virsh("attach-disk", name, img, "vdb", "--live", "--targetbus", "virtio")
 	c := r.waitFor(t, "device added", func(c inventory.Change) bool {
