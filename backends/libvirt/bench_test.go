@@ -3,6 +3,7 @@ package libvirt_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 )
 
 // bareListing makes exactly the libvirt calls one inventory build needs,
@@ -119,4 +121,46 @@ func BenchmarkEventLatency(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+// BenchmarkInventoryBuildQEMU is the same comparison on a real hypervisor:
+// 200 defined (inactive) domains on qemu:///system, where every call is an
+// RPC to libvirtd. Skipped where there is no KVM/QEMU.
+func BenchmarkInventoryBuildQEMU(b *testing.B) {
+	uri := libvirttest.SystemQEMU(b)
+	c, err := lv.NewConnect(uri)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	const n = 200
+	for i := range n {
+		name := fmt.Sprintf("vbbench-%d-%d", os.Getpid(), i)
+		d, err := c.DomainDefineXML(libvirttest.FirmwareOnlyDomainXML(name, false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { d.Undefine(); d.Free() }()
+	}
+	be, err := libvirt.Open(context.Background(), uri, libvirt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer be.Close()
+	var bare, build time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		bareListing(b, c)
+		t1 := time.Now()
+		inv := inventory.New(be, inventory.Config{})
+		if err := inv.Sync(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if inv.Snapshot().Len() < n {
+			b.Fatalf("built %d domains, want at least %d", inv.Snapshot().Len(), n)
+		}
+		build += time.Since(t1)
+		bare += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(build)/float64(bare), "build/bare")
 }
