@@ -43,15 +43,7 @@ func openTestbed(t *testing.T, n int, opts libvirt.Options) (*libvirt.Backend, [
 	return b, plan
 }
 
-func running(plan []testbed.Domain) []string {
-	var out []string
-	for _, p := range plan {
-		if p.State == testbed.StateRunning {
-			out = append(out, p.UUID)
-		}
-	}
-	return out
-}
+func running(plan []testbed.Domain) []string { return testbed.UUIDsIn(plan, testbed.StateRunning) }
 
 var eventsOnly = inventory.Config{CallTimeout: 30 * time.Second}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 )
 
 // virshInfo is what `virsh dominfo` prints for one domain.
@@ -152,13 +153,7 @@ func TestInventoryMatchesVirsh(t *testing.T) {
 func TestLifecycleThroughEvents(t *testing.T) {
 	path, plan := writeTestbed(t, t.TempDir(), 6)
 	r := startRig(t, "test://"+path, eventsOnly, libvirt.Options{})
-	var dom string
-	for _, p := range plan {
-		if p.State == "running" {
-			dom = p.UUID
-			break
-		}
-	}
+	dom := testbed.UUIDsIn(plan, testbed.StateRunning)[0]
 	ctx := t.Context()
 	steps := []struct {
 		name   string

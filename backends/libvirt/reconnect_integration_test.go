@@ -10,6 +10,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 )
 
 // TestReconnectResync: a remote connection whose daemon goes away leaves
@@ -22,13 +23,7 @@ func TestReconnectResync(t *testing.T) {
 	uri := d.URI(d.Dir() + "/node.xml")
 	t.Run("drop and return", func(t *testing.T) {
 		r := startRig(t, uri, eventsOnly, libvirt.Options{ReconnectMin: 20 * time.Millisecond, ReconnectMax: 200 * time.Millisecond})
-		var dom string
-		for _, p := range plan {
-			if p.State == "running" {
-				dom = p.UUID
-				break
-			}
-		}
+		dom := testbed.UUIDsIn(plan, testbed.StateRunning)[0]
 		ctx := t.Context()
 		if err := r.b.Destroy(ctx, dom); err != nil {
 			t.Fatal(err)

@@ -368,3 +368,15 @@ func uuidV4(r *rand.Rand) string {
 	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
+
+// UUIDsIn lists, in plan order, the UUIDs of the planned domains in state
+// (StateRunning, StatePaused or StateShutOff).
+func UUIDsIn(plan []Domain, state string) []string {
+	var out []string
+	for _, d := range plan {
+		if d.State == state {
+			out = append(out, d.UUID)
+		}
+	}
+	return out
+}
