@@ -2,7 +2,6 @@ package inventory_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,20 +20,11 @@ import (
 
 func openTestbed(t *testing.T, n int, opts libvirt.Options) (*libvirt.Backend, []testbed.Domain) {
 	t.Helper()
-	o := testbed.Options{Domains: n, Seed: 3}
-	plan, err := testbed.Plan(o)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "node.xml")
-	f, err := os.Create(path)
+	plan, err := testbed.WriteFile(path, testbed.Options{Domains: n, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := testbed.Generate(f, o); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	b, err := libvirt.Open(t.Context(), "test://"+path, opts)
 	if err != nil {
 		t.Fatal(err)

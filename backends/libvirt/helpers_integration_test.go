@@ -2,7 +2,6 @@ package libvirt_test
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -17,23 +16,9 @@ import (
 // writeTestbed writes an n-domain test-driver file into dir.
 func writeTestbed(t testing.TB, dir string, n int) (string, []testbed.Domain) {
 	t.Helper()
-	opts := testbed.Options{Domains: n, Seed: 7}
-	plan, err := testbed.Plan(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(dir, "node.xml")
-	f, err := os.Create(path)
+	plan, err := testbed.WriteFile(path, testbed.Options{Domains: n, Seed: 7})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testbed.Generate(f, opts); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path, plan

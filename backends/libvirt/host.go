@@ -48,10 +48,9 @@ func (b *Backend) Host(ctx context.Context) (backends.Host, error) {
 		h.MemoryFreeKiB = free / 1024
 	}
 	h.UUID = hostUUID(c)
-	if !isRemote(b.uri) || h.HypervisorType == "TEST" {
-		return h, nil // the test driver's host is fictional: no boot time
-	}
-	if local(b.uri) {
+	// /proc describes this machine: only a local, real hypervisor's host
+	// (the test driver's is fictional).
+	if local(b.uri) && h.HypervisorType != "TEST" {
 		h.BootTime = bootTime()
 	}
 	return h, nil

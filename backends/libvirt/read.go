@@ -150,7 +150,7 @@ func (b *Backend) Domain(ctx context.Context, uuid string) (backends.Domain, err
 	if f.managedSave, err = d.HasManagedSaveImage(0); err != nil {
 		f.managedSave = false // drivers without managed save
 	}
-	f.hasSnapshot = true // read.go asks for the names; an empty list is fine
+	f.hasSnapshot = true // one domain: just list its snapshots, maybe none
 	stats, err := b.bulkStats(c, []*lv.Domain{d}, statsTypes)
 	if err != nil {
 		return backends.Domain{}, err

@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 )
@@ -36,16 +34,6 @@ func cmdTestbed(args []string, stdout, stderr io.Writer) error {
 		}
 		return w.Flush()
 	}
-	f, err := os.Create(*out)
-	if err != nil {
-		return fmt.Errorf("writing test bed: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	err = testbed.Generate(w, opts)
-	err = errors.Join(err, w.Flush(), f.Close())
-	if err != nil {
-		os.Remove(*out)
-		return fmt.Errorf("writing test bed %s: %w", *out, err)
-	}
-	return nil
+	_, err := testbed.WriteFile(*out, opts)
+	return err
 }

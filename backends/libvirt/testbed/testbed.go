@@ -11,9 +11,11 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strconv"
 
 	"libvirt.org/go/libvirtxml"
@@ -379,4 +381,25 @@ func UUIDsIn(plan []Domain, state string) []string {
 		}
 	}
 	return out
+}
+
+// WriteFile writes Generate's output to path, readable by all (a libvirtd
+// running as another user may load it), and returns the plan. A failed
+// write leaves no file behind.
+func WriteFile(path string, o Options) ([]Domain, error) {
+	plan, err := Plan(o)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("testbed: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	err = errors.Join(Generate(w, o), w.Flush(), f.Chmod(0o644), f.Close())
+	if err != nil {
+		os.Remove(path)
+		return nil, fmt.Errorf("testbed: writing %s: %w", path, err)
+	}
+	return plan, nil
 }

@@ -557,3 +557,24 @@ func BenchmarkGenerate1000(b *testing.B) {
 		}
 	}
 }
+
+func TestWriteFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := WriteFile(filepath.Join(dir, "missing", "node.xml"), Options{Domains: 1}); err == nil {
+		t.Fatal("writing into a missing directory succeeded")
+	}
+	path := filepath.Join(dir, "node.xml")
+	if _, err := WriteFile(path, Options{Domains: -1}); err == nil {
+		t.Fatal("negative domain count accepted")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("a failed WriteFile left %s behind: %v", path, err)
+	}
+	plan, err := WriteFile(path, Options{Domains: 3})
+	if err != nil || len(plan) != 3 {
+		t.Fatalf("WriteFile: %d domains, %v", len(plan), err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("written file: %v %v", fi.Mode(), err)
+	}
+}
