@@ -102,3 +102,13 @@ func (s *Scalars) Commit(ctx context.Context, vb Varbind) error {
 	o, _ := s.find(vb.OID)
 	return o.Commit(ctx, vb)
 }
+
+// Each makes every scalar its own subtree, for scalars that share no root
+// of their own (sysDescr ... sysORLastChange sit beside sysORTable).
+func Each(objs ...Scalar) []Subtree {
+	out := make([]Subtree, len(objs))
+	for i, o := range objs {
+		out[i] = NewScalars(o.OID, o)
+	}
+	return out
+}
