@@ -323,9 +323,9 @@ type dest struct {
 	mu sync.Mutex
 	q  ring
 
-	inFlight                                           atomic.Int64
-	sent, acked, retried, dropped, expired, failed     atomic.Uint64
-	run                                                destRun
+	inFlight                                       atomic.Int64
+	sent, acked, retried, dropped, expired, failed atomic.Uint64
+	run                                            destRun
 }
 
 // push enqueues it, dropping the oldest entry when the queue is full.
