@@ -2,6 +2,7 @@ package vmmib
 
 import (
 	"log/slog"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,10 @@ type built struct {
 func New(cfg Config, inv *inventory.Inventory, ops backends.Operations, idx *Indexes) *Builder {
 	if cfg.Enterprise == nil {
 		cfg.Enterprise = DefaultEnterprise
+	}
+	// The URI is served to anyone with read access: no password in it.
+	if u, err := url.Parse(cfg.BackendURI); err == nil {
+		cfg.BackendURI = u.Redacted()
 	}
 	if cfg.NetDir == "" {
 		cfg.NetDir = "/sys/class/net"

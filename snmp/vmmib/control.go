@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gosnmp/gosnmp"
 
@@ -140,11 +141,16 @@ func (c *Control) run(ctx context.Context, op backends.PowerOp, uuid string) err
 	return backends.Errorf(op.String(), uuid, backends.ErrNotSupported, "not a control request")
 }
 
+// truncate cuts s to at most n bytes on a character boundary
+// (SnmpAdminString is UTF-8).
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // table is vbVmControlTable, which AUGMENTS vmEntry: the same rows and

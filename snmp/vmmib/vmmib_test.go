@@ -251,3 +251,13 @@ func inventoryRun(t *testing.T, inv *inventory.Inventory) (context.CancelFunc, c
 	t.Cleanup(func() { cancel(); <-done })
 	return cancel, done
 }
+
+func TestTruncateOnRuneBoundary(t *testing.T) {
+	s := "ab\u00e9\u00e9" // a b é é: é is two bytes
+	if got := truncate(s, 3); got != "ab" {
+		t.Fatalf("truncate = %q", got)
+	}
+	if got := truncate(s, 4); got != "ab\u00e9" {
+		t.Fatalf("truncate = %q", got)
+	}
+}
