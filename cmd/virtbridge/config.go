@@ -24,6 +24,7 @@ type Config struct {
 	Log       LogConfig       `yaml:"log"`
 	Inventory InventoryConfig `yaml:"inventory"`
 	Libvirt   LibvirtConfig   `yaml:"libvirt"`
+	SNMP      SNMPConfig      `yaml:"snmp"`
 }
 
 // LogConfig chooses the log level and format.
@@ -55,6 +56,7 @@ func defaultConfig() Config {
 			ResyncInterval: inv.ResyncInterval, CounterInterval: inv.CounterInterval, CallTimeout: inv.CallTimeout,
 		},
 		Libvirt: LibvirtConfig{ReconnectMin: 250 * time.Millisecond, ReconnectMax: 30 * time.Second, KeepaliveInterval: 5, KeepaliveCount: 3},
+		SNMP:    defaultSNMP(),
 	}
 }
 
@@ -143,6 +145,7 @@ func (c *Config) validate() error {
 	if c.Libvirt.KeepaliveInterval < 1 || c.Libvirt.KeepaliveCount < 1 {
 		errs = append(errs, fmt.Errorf("libvirt.keepalive_interval and keepalive_count: want at least 1"))
 	}
+	errs = append(errs, c.SNMP.validate()...)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
 		msgs[i] = e.Error()
