@@ -51,6 +51,14 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := inv.Sync(ctx); err != nil {
 		return fmt.Errorf("first inventory of %s: %w", b.Name(), err)
 	}
+	var faces []func(context.Context) error
+	if cfg.SNMP.Enabled {
+		s, err := newSNMP(cfg, b, inv, log)
+		if err != nil {
+			return err
+		}
+		faces = append(faces, func(ctx context.Context) error { return s.run(ctx, log) })
+	}
 	snap := inv.Snapshot()
 	log.Info("virtbridge serving", "version", version, "backend", b.Name(), "host", snap.Host.Hostname, "domains", snap.Len())
 
@@ -58,12 +66,26 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	defer sub.Close()
 	go logChanges(ctx, sub, log)
 
-	err = inv.Run(ctx)
-	if errors.Is(err, context.Canceled) {
-		log.Info("virtbridge stopping", "reason", "signal")
-		return nil
+	// Every face stops with ctx; the first to fail stops the rest.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(faces)+1)
+	go func() { errc <- inv.Run(ctx) }()
+	for _, f := range faces {
+		go func() { errc <- f(ctx) }()
 	}
-	return err
+	var errs []error
+	for range len(faces) + 1 {
+		if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
+			errs = append(errs, err)
+			cancel()
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	log.Info("virtbridge stopping", "reason", "signal")
+	return nil
 }
 
 // logChanges writes each inventory change to the log, until a protocol
