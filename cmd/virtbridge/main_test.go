@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -375,7 +376,9 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--connect", "test:///default"}, &out, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", serveConfig(t), "--connect", "test:///default"}, &out, &errOut)
+	}()
 	waitFor(t, &errOut, "virtbridge serving", done)
 	if !strings.Contains(errOut.String(), "domains=1") {
 		t.Errorf("serving line does not count the test domain:\n%s", errOut.String())
@@ -403,7 +406,7 @@ func TestServeJSONLogs(t *testing.T) {
 	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--connect", "test:///default", "--log-format", "json"}, &out, &errOut)
+		done <- run(ctx, []string{"serve", "--config", serveConfig(t), "--connect", "test:///default", "--log-format", "json"}, &out, &errOut)
 	}()
 	waitFor(t, &errOut, `"msg":"virtbridge serving"`, done)
 	cancel()
@@ -496,7 +499,7 @@ func TestServeSIGTERM(t *testing.T) {
 	bin := binary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(bin, "serve", "--connect", "test:///default")
+			cmd := exec.Command(bin, "serve", "--config", serveConfig(t), "--connect", "test:///default")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -660,4 +663,17 @@ func commentlessKeys(n *yaml.Node, prefix string) []string {
 		}
 	}
 	return bare
+}
+
+// serveConfig is a config for serve tests: the SNMP agent on an ephemeral
+// port with its state in a temporary directory.
+func serveConfig(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "serve.yaml")
+	cfg := "snmp:\n  listen: [\"127.0.0.1:0\"]\n  state_dir: " + strconv.Quote(dir) + "\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
