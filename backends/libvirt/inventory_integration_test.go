@@ -1,73 +1,15 @@
 package libvirt_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os/exec"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 )
-
-// virshInfo is what `virsh dominfo` prints for one domain.
-type virshInfo struct {
-	name, uuid, state  string
-	vcpus              int
-	maxMemKiB, usedKiB uint64
-}
-
-// virshDominfo runs dominfo for every name in one virsh process (each
-// process re-reads a test-driver file, so one per domain would be slow).
-func virshDominfo(t *testing.T, uri string, names []string) map[string]virshInfo {
-	t.Helper()
-	cmds := make([]string, len(names))
-	for i, n := range names {
-		cmds[i] = "dominfo " + n
-	}
-	out, err := exec.Command("virsh", "-q", "-c", uri, strings.Join(cmds, "; ")).CombinedOutput()
-	if err != nil {
-		t.Fatalf("virsh dominfo: %v: %s", err, out)
-	}
-	res := map[string]virshInfo{}
-	var cur virshInfo
-	flush := func() {
-		if cur.uuid != "" {
-			res[cur.uuid] = cur
-		}
-		cur = virshInfo{}
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		v = strings.TrimSpace(v)
-		switch strings.TrimSpace(k) {
-		case "Id":
-			flush()
-		case "Name":
-			cur.name = v
-		case "UUID":
-			cur.uuid = v
-		case "State":
-			cur.state = v
-		case "CPU(s)":
-			cur.vcpus, _ = strconv.Atoi(v)
-		case "Max memory":
-			cur.maxMemKiB, _ = strconv.ParseUint(strings.Fields(v)[0], 10, 64)
-		case "Used memory":
-			cur.usedKiB, _ = strconv.ParseUint(strings.Fields(v)[0], 10, 64)
-		}
-	}
-	flush()
-	return res
-}
 
 // TestInventoryMatchesVirsh: the inventory of a 1,000-domain test bed
 // equals what virsh reports through its own connection.
@@ -80,18 +22,11 @@ func TestInventoryMatchesVirsh(t *testing.T) {
 	if snap.Len() != len(plan) {
 		t.Fatalf("inventory has %d domains, the test bed %d", snap.Len(), len(plan))
 	}
-	out, err := exec.Command("virsh", "-q", "-c", uri, "list", "--all", "--name").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for n := range strings.FieldsSeq(string(out)) {
-		names = append(names, n)
-	}
+	names := libvirttest.Names(t, uri)
 	if len(names) != snap.Len() {
 		t.Fatalf("virsh lists %d domains, inventory %d", len(names), snap.Len())
 	}
-	virsh := virshDominfo(t, uri, names)
+	virsh := libvirttest.Dominfo(t, uri, names)
 	if len(virsh) != len(names) {
 		t.Fatalf("virsh dominfo described %d of %d domains", len(virsh), len(names))
 	}
@@ -102,7 +37,7 @@ func TestInventoryMatchesVirsh(t *testing.T) {
 			t.Errorf("%s (%s) is in the inventory but not in virsh", d.Name, d.UUID)
 			continue
 		}
-		got := virshInfo{name: d.Name, uuid: d.UUID, state: d.State.Label(), vcpus: d.VCPUs, maxMemKiB: d.MaxMemKiB, usedKiB: d.MemoryKiB}
+		got := libvirttest.DomInfo{Name: d.Name, UUID: d.UUID, State: d.State.Label(), VCPUs: d.VCPUs, MaxMemKiB: d.MaxMemKiB, UsedMemKiB: d.MemoryKiB}
 		if got != v {
 			t.Errorf("inventory %+v\n   virsh %+v", got, v)
 		}
