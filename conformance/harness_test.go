@@ -1,0 +1,232 @@
+package conformance
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+)
+
+// bin is the virtbridge binary built for this run.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vbconf")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "virtbridge")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/virtbridge").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building virtbridge: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// reference finds ../shared/reference (the standard MIBs Debian does not
+// ship); VIRTBRIDGE_REFERENCE overrides.
+func reference(t testing.TB, sub string) string {
+	t.Helper()
+	cands := []string{os.Getenv("VIRTBRIDGE_REFERENCE")}
+	if _, file, _, ok := runtime.Caller(0); ok {
+		root := filepath.Dir(filepath.Dir(file))
+		cands = append(cands, filepath.Join(filepath.Dir(root), "shared", "reference"))
+	}
+	cands = append(cands, "/work/shared/reference")
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(c, sub)); err == nil && fi.IsDir() {
+			return filepath.Join(c, sub)
+		}
+	}
+	t.Skipf("reference data %s not found (set VIRTBRIDGE_REFERENCE to shared/reference)", sub)
+	return ""
+}
+
+func need(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if _, err := os.Stat("/usr/sbin/" + tool); err != nil {
+				t.Skipf("%s not installed (apt-get install snmp snmptrapd libvirt-clients)", tool)
+			}
+		}
+	}
+}
+
+// agent is a running `virtbridge serve`.
+type agent struct {
+	addr4, addr6 string // host:port of the SNMP agent
+	uri          string // the test bed's libvirt URI
+	plan         []testbed.Domain
+	mibs         string // -M argument for net-snmp
+	stderr       *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Test users and communities the agent is started with.
+const (
+	roCommunity = "public"
+	rwCommunity = "private"
+	v3User      = "admin"
+	v3Auth      = "authpass-sha256"
+	v3Priv      = "privpass-aes128"
+)
+
+var listening = regexp.MustCompile(`msg="snmp agent listening" addrs=(\S+)`)
+
+// startAgent serves an n-domain test bed; extra is appended to the
+// config's snmp: section (indented by two spaces).
+func startAgent(t *testing.T, n int, extra string) *agent {
+	t.Helper()
+	need(t, "snmpget", "virsh")
+	dir := t.TempDir()
+	bed := filepath.Join(dir, "node.xml")
+	plan, err := testbed.WriteFile(bed, testbed.Options{Domains: n, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`connect: "test://%s"
+log: {level: info}
+snmp:
+  listen: ["127.0.0.1:0", "[::1]:0"]
+  state_dir: %q
+  communities:
+    - {name: %s, access: read-only, read_view: all}
+    - {name: %s, access: read-write, read_view: all, write_view: control}
+  users:
+    - {name: %s, auth_protocol: SHA-256, auth_password: %s, priv_protocol: AES, priv_password: %s, read_view: all, write_view: control}
+  views:
+    all: {included: ["1.3.6.1"]}
+    control: {included: ["1.3.6.1.4.1.32473.1.2", "1.3.6.1.2.1.236.1.9", "1.3.6.1.2.1.236.1.10"]}
+%s`, bed, filepath.Join(dir, "state"), roCommunity, rwCommunity, v3User, v3Auth, v3Priv, extra)
+	cfgPath := filepath.Join(dir, "virtbridge.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve", "--config", cfgPath)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	pr, pw := io.Pipe()
+	buf := &lockedBuffer{}
+	cmd.Stderr = io.MultiWriter(pw, buf)
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := cmd.Wait(); err != nil && cmd.ProcessState.ExitCode() != 0 {
+			t.Errorf("virtbridge serve: %v\n%s", err, buf.String())
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+	}()
+	select {
+	case addrs := <-found:
+		a := &agent{uri: "test://" + bed, plan: plan, stderr: buf,
+			mibs: reference(t, "snmp") + ":" + mibsDir()}
+		for _, x := range strings.Split(addrs, ",") {
+			if strings.HasPrefix(x, "[") {
+				a.addr6 = x
+			} else {
+				a.addr4 = x
+			}
+		}
+		go io.Copy(io.Discard, pr)
+		return a
+	case <-time.After(60 * time.Second):
+		t.Fatalf("virtbridge did not start serving SNMP:\n%s", buf.String())
+	}
+	return nil
+}
+
+func mibsDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(filepath.Dir(file)), "mibs")
+}
+
+// snmp runs a net-snmp command with the reference and project MIBs loaded
+// and returns its standard output; a failure fails the test.
+func (a *agent) snmp(t testing.TB, tool string, args ...string) string {
+	t.Helper()
+	out, err := a.try(tool, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", tool, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func (a *agent) try(tool string, args ...string) (string, error) {
+	return a.tryWith("SNMPv2-MIB:IF-MIB:VM-MIB:VIRTBRIDGE-MIB", tool, args...)
+}
+
+// tryWith loads only the modules named (":"-separated).
+func (a *agent) tryWith(modules, tool string, args ...string) (string, error) {
+	all := append([]string{"-M", a.mibs, "-m", modules, "-t", "5", "-r", "1"}, args...)
+	cmd := exec.Command(tool, all...)
+	cmd.Env = append(os.Environ(), "SNMPCONFPATH=/nonexistent", "SNMP_PERSISTENT_DIR="+os.TempDir()+"/vbconf-snmp")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// v2c and v3 are the common leading arguments.
+func (a *agent) v2c(community string) []string { return []string{"-v2c", "-c", community, a.addr4} }
+
+func (a *agent) v3() []string {
+	return []string{"-v3", "-l", "authPriv", "-u", v3User, "-a", "SHA-256", "-A", v3Auth, "-x", "AES", "-X", v3Priv, a.addr4}
+}
+
+// freeUDPPort finds a port for a receiver we start ourselves.
+func freeUDPPort(t testing.TB) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
