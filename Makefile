@@ -35,6 +35,7 @@ lint:
 bench: build deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee $(BENCHOUT)
 	.ci/bench-rss $(BIN) | tee -a $(BENCHOUT)
+	.ci/bench-snmp $(BIN) | tee -a $(BENCHOUT)
 
 clean:
 	rm -rf bin $(BENCHOUT)
