@@ -7,6 +7,10 @@
 // awaiting acknowledgement. Send only appends to those queues and never
 // blocks. gosnmp is used for BER encoding/decoding and USM crypto only; its
 // GoSNMP.SendTrap blocks per call and owns its socket, so it is not used.
+//
+// Packets leave from one unconnected UDP socket per address family (bound
+// to the wildcard address, ephemeral port); a reader goroutine per socket
+// hands inform acknowledgements and SNMPv3 reports to Run.
 package notify
 
 import (
@@ -14,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,30 +64,42 @@ type Destination struct {
 	Expire    time.Duration // give up on an inform not acknowledged this long after Send, default 5m
 	QueueSize int           // notifications waiting to be sent, default 10000; when full the oldest is dropped
 
-	Window int     // informs in flight (sent, unacknowledged), default 32
-	Rate   float64 // packets per second, retransmissions included, default 1000 (bursts of 32); negative: unpaced
+	// Window bounds informs in flight (sent, unacknowledged), default 32.
+	// Informs are first sent in Send order; a retransmission can still
+	// arrive after a later inform, so a receiver that needs strict order
+	// should get Window 1.
+	Window int
+	// Rate paces packets (retransmissions and v3 discovery included) in
+	// packets per second, default 1000 with bursts of 32: UDP has no flow
+	// control, and an unpaced burst overflows a receiver's socket buffer
+	// (snmptrapd on loopback lost about 40% of 1,000 unpaced traps).
+	// Negative: unpaced.
+	Rate float64
 }
 
 // Engine is our own SNMP engine: authoritative for v3 traps (RFC 3414
-// §3.1.1). ID must be 5 to 32 octets when a v3 destination is configured;
-// Boots and Time must be safe to call from the sending goroutine.
+// §3.1.1), so a trap receiver needs the user created for this engine ID
+// (net-snmp: createUser -e 0x<ID> ...), while an inform receiver is itself
+// authoritative (createUser without -e). ID (5 to 32 octets) and Boots and
+// Time are required for v3 trap destinations; informs carry ID, when set, as
+// contextEngineID. Boots and Time are called from Run's goroutine.
 type Engine struct {
 	ID    []byte
 	Boots func() uint32
 	Time  func() uint32
 }
 
-// DestStats counts one destination's notifications. For a trap destination
-// every Send ends up in exactly one of Queued, Sent, Dropped or Failed; for
-// an inform destination in one of Queued, InFlight, Acked, Dropped, Expired
-// or Failed (Sent then counts first transmissions).
+// DestStats counts one destination's notifications. Every Send is in
+// exactly one of Queued, InFlight, Dropped, Expired, Failed and, for a trap
+// destination, Sent or, for an inform destination, Acked (where Sent counts
+// first transmissions).
 type DestStats struct {
 	Name     string
 	Queued   int    // waiting to be sent
-	InFlight int    // informs sent and not yet acknowledged
+	InFlight int    // informs sent and not yet acknowledged; a trap while it is written
 	Sent     uint64 // first transmissions
 	Acked    uint64 // informs acknowledged by the receiver
-	Retried  uint64 // inform retransmissions, including resends after a v3 time-window resync
+	Retried  uint64 // inform retransmissions, including resends after a v3 time-window or engine resync
 	Dropped  uint64 // discarded from a full queue, oldest first
 	Expired  uint64 // informs given up Expire after Send, whether queued or in flight
 	Failed   uint64 // given up otherwise: retries exhausted, rejected by the receiver, or not encodable/writable
@@ -103,9 +118,11 @@ const (
 	burst = 32
 )
 
-var (
-	oidSysUpTime   = mib.MustParse("1.3.6.1.2.1.1.3.0")
-	oidSnmpTrapOID = mib.MustParse("1.3.6.1.6.3.1.1.4.1.0")
+// The varbinds every notification starts with (RFC 3416 §4.2.6), in the
+// dotted form gosnmp encodes.
+const (
+	oidSysUpTime   = ".1.3.6.1.2.1.1.3.0"
+	oidSnmpTrapOID = ".1.3.6.1.6.3.1.1.4.1.0"
 )
 
 // Sender delivers notifications to its destinations. Send and Stats may be
@@ -140,12 +157,8 @@ func New(dests []Destination, eng Engine, uptime func() uint32, log *slog.Logger
 	names := make(map[string]bool, len(dests))
 	needEngine := false
 	for i, cfg := range dests {
-		label := cfg.Name
-		if label == "" {
-			label = fmt.Sprintf("#%d", i+1)
-		}
 		if cfg.Name == "" {
-			return nil, fmt.Errorf("notify: destination %s: name is empty", label)
+			return nil, fmt.Errorf("notify: destination #%d: name is empty", i+1)
 		}
 		if names[cfg.Name] {
 			return nil, fmt.Errorf("notify: destination %q: name is used twice", cfg.Name)
@@ -263,21 +276,27 @@ func newDest(cfg Destination, log *slog.Logger) (*dest, error) {
 
 // Send queues n for every destination and returns at once. When a queue is
 // full its oldest notification is dropped (and counted): after an outage
-// the receiver gets the latest state rather than a stale backlog.
+// the receiver gets the latest state rather than a stale backlog. A
+// notification that cannot be encoded is logged and counted as Failed.
 func (s *Sender) Send(n Notification) {
 	it := &item{at: time.Now()}
 	it.pdus = make([]gosnmp.SnmpPDU, 0, len(n.Varbinds)+2)
 	it.pdus = append(it.pdus,
-		gosnmp.SnmpPDU{Name: oidSysUpTime.Dotted(), Type: gosnmp.TimeTicks, Value: s.uptime()},
-		gosnmp.SnmpPDU{Name: oidSnmpTrapOID.Dotted(), Type: gosnmp.ObjectIdentifier, Value: n.TrapOID.Dotted()})
+		gosnmp.SnmpPDU{Name: oidSysUpTime, Type: gosnmp.TimeTicks, Value: s.uptime()},
+		gosnmp.SnmpPDU{Name: oidSnmpTrapOID, Type: gosnmp.ObjectIdentifier, Value: n.TrapOID.Dotted()})
 	for _, vb := range n.Varbinds {
-		it.pdus = append(it.pdus, gosnmp.SnmpPDU{Name: vb.OID.Dotted(), Type: vb.Type, Value: vb.Value})
+		v := vb.Value
+		if o, ok := v.(mib.OID); ok && vb.Type == gosnmp.ObjectIdentifier {
+			v = o.Dotted()
+		}
+		it.pdus = append(it.pdus, gosnmp.SnmpPDU{Name: vb.OID.Dotted(), Type: vb.Type, Value: v})
 	}
-	if len(n.TrapOID) < 2 {
-		// Not encodable as an OID (X.690 §8.19): fail it everywhere, loudly.
-		s.log.Error("notification not sent: trap OID needs at least two arcs", "trapOID", n.TrapOID.String())
+	// Encoding once here catches bad values in the caller's goroutine, with
+	// the caller's notification in hand, instead of once per destination.
+	if _, err := marshalV2("x", gosnmp.SNMPv2Trap, 1, it.pdus); err != nil {
+		s.log.Error("notification not sent: it cannot be encoded", "trapOID", n.TrapOID.String(), "err", err)
 		for _, d := range s.dests {
-			d.failed.Add(1)
+			d.inc(&d.c.failed)
 		}
 		return
 	}
@@ -290,42 +309,74 @@ func (s *Sender) Send(n Notification) {
 	}
 }
 
-// Stats reports each destination's counters, in configuration order.
+// Stats reports each destination's counters, in configuration order. Each
+// destination's are a consistent snapshot.
 func (s *Sender) Stats() []DestStats {
 	out := make([]DestStats, len(s.dests))
 	for i, d := range s.dests {
 		d.mu.Lock()
-		q := d.q.len()
+		c, q := d.c, d.q.len()
 		d.mu.Unlock()
 		out[i] = DestStats{
 			Name:     d.cfg.Name,
 			Queued:   q,
-			InFlight: int(d.inFlight.Load()),
-			Sent:     d.sent.Load(),
-			Acked:    d.acked.Load(),
-			Retried:  d.retried.Load(),
-			Dropped:  d.dropped.Load(),
-			Expired:  d.expired.Load(),
-			Failed:   d.failed.Load(),
+			InFlight: c.inFlight,
+			Sent:     c.sent,
+			Acked:    c.acked,
+			Retried:  c.retried,
+			Dropped:  c.dropped,
+			Expired:  c.expired,
+			Failed:   c.failed,
 		}
 	}
 	return out
 }
 
 // dest is one destination: the queue and counters are shared with Send and
-// Stats; everything else belongs to Run's goroutine.
+// Stats, under mu; everything else belongs to Run's goroutine.
 type dest struct {
 	cfg  Destination
 	addr netip.AddrPort
 	log  *slog.Logger
 	usm  *usm // nil for v2c
 
-	mu sync.Mutex
-	q  ring
+	mu  sync.Mutex
+	q   ring
+	c   counters
+	run destRun
+}
 
-	inFlight                                       atomic.Int64
-	sent, acked, retried, dropped, expired, failed atomic.Uint64
-	run                                            destRun
+// counters are DestStats' counts. inFlight covers informs awaiting their
+// acknowledgement and a trap while it is being written.
+type counters struct {
+	inFlight                                       int
+	sent, acked, retried, dropped, expired, failed uint64
+}
+
+// inc adds one to a counter of d.c.
+func (d *dest) inc(n *uint64) {
+	d.mu.Lock()
+	*n++
+	d.mu.Unlock()
+}
+
+// take moves the oldest queued notification in flight.
+func (d *dest) take() *item {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	it := d.q.pop()
+	if it != nil {
+		d.c.inFlight++
+	}
+	return it
+}
+
+// settle moves an in-flight notification to its outcome, a counter of d.c.
+func (d *dest) settle(outcome *uint64) {
+	d.mu.Lock()
+	d.c.inFlight--
+	*outcome++
+	d.mu.Unlock()
 }
 
 // push enqueues it, dropping the oldest entry when the queue is full.
@@ -333,7 +384,7 @@ func (d *dest) push(it *item) {
 	d.mu.Lock()
 	if d.q.len() >= d.cfg.QueueSize {
 		d.q.pop()
-		d.dropped.Add(1)
+		d.c.dropped++
 	}
 	d.q.push(it)
 	d.mu.Unlock()
