@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/virtbridge/virtbridge/snmp/notify/trapdtest"
 	"io"
 	"log/slog"
 	"net"
@@ -109,7 +110,7 @@ func statsOf(t testing.TB, s *Sender, name string) DestStats {
 // waitStats polls until cond holds for the named destination.
 func waitStats(t testing.TB, s *Sender, name, what string, cond func(DestStats) bool) DestStats {
 	t.Helper()
-	deadline := time.Now().Add(guard)
+	deadline := time.Now().Add(trapdtest.Guard)
 	for {
 		st := statsOf(t, s, name)
 		if cond(st) {
@@ -137,7 +138,7 @@ func checkBalance(t testing.TB, st DestStats, inform bool, sends int) {
 }
 
 // seqs returns the distinct sequence numbers among records of kind.
-func seqs(t testing.TB, recs []record, kind string) map[int]bool {
+func seqs(t testing.TB, recs []trapdtest.Record, kind string) map[int]bool {
 	t.Helper()
 	out := make(map[int]bool)
 	for _, r := range recs {
@@ -231,7 +232,7 @@ func TestRunOnce(t *testing.T) {
 // TestV2cTrap checks every varbind type snmptrapd prints, and the two
 // varbinds the sender prepends.
 func TestV2cTrap(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n")
 	s := start(t, []Destination{{Name: "trapd", Address: td.Addr, Version: "2c", Community: "public"}}, Engine{})
 	s.Send(Notification{
 		TrapOID: mib.MustParse(trapOIDStr),
@@ -247,23 +248,23 @@ func TestV2cTrap(t *testing.T) {
 			{OID: mib.MustParse("1.3.6.1.4.1.99999.2.9"), Type: gosnmp.OctetString, Value: []byte{0x00, 0xfe, 0x10}},
 		},
 	})
-	recs := td.WaitFor(t, "one trap", func(r []record) bool { return len(r) >= 1 })
+	recs := td.WaitFor(t, "one trap", func(r []trapdtest.Record) bool { return len(r) >= 1 })
 	r := recs[0]
 	if r.Kind != "TRAP2" || r.Security != "SNMP v2c, community public" {
 		t.Errorf("got %s / %s, want TRAP2 / SNMP v2c, community public", r.Kind, r.Security)
 	}
-	want := []printedVarbind{
-		{"1.3.6.1.2.1.1.3.0", strconv.Itoa(testUptime)},
-		{"1.3.6.1.6.3.1.1.4.1.0", "OID: ." + trapOIDStr},
-		{"1.3.6.1.4.1.99999.2.1", `STRING: "vm-01 running"`},
-		{"1.3.6.1.4.1.99999.2.2", "INTEGER: -7"},
-		{"1.3.6.1.4.1.99999.2.3", "Gauge32: 4000000000"},
-		{"1.3.6.1.4.1.99999.2.4", "Counter32: 17"},
-		{"1.3.6.1.4.1.99999.2.5", "Counter64: 1099511627776"},
-		{"1.3.6.1.4.1.99999.2.6", "OID: .1.3.6.1.4.1.99999.9"},
-		{"1.3.6.1.4.1.99999.2.7", "IpAddress: 192.0.2.7"},
-		{"1.3.6.1.4.1.99999.2.8", "360000"},
-		{"1.3.6.1.4.1.99999.2.9", "Hex-STRING: 00 FE 10 "},
+	want := []trapdtest.PrintedVarbind{
+		{OID: "1.3.6.1.2.1.1.3.0", Value: strconv.Itoa(testUptime)},
+		{OID: "1.3.6.1.6.3.1.1.4.1.0", Value: "OID: ." + trapOIDStr},
+		{OID: "1.3.6.1.4.1.99999.2.1", Value: `STRING: "vm-01 running"`},
+		{OID: "1.3.6.1.4.1.99999.2.2", Value: "INTEGER: -7"},
+		{OID: "1.3.6.1.4.1.99999.2.3", Value: "Gauge32: 4000000000"},
+		{OID: "1.3.6.1.4.1.99999.2.4", Value: "Counter32: 17"},
+		{OID: "1.3.6.1.4.1.99999.2.5", Value: "Counter64: 1099511627776"},
+		{OID: "1.3.6.1.4.1.99999.2.6", Value: "OID: .1.3.6.1.4.1.99999.9"},
+		{OID: "1.3.6.1.4.1.99999.2.7", Value: "IpAddress: 192.0.2.7"},
+		{OID: "1.3.6.1.4.1.99999.2.8", Value: "360000"},
+		{OID: "1.3.6.1.4.1.99999.2.9", Value: "Hex-STRING: 00 FE 10 "},
 	}
 	if fmt.Sprint(r.Varbinds) != fmt.Sprint(want) {
 		t.Errorf("varbinds\n got %v\nwant %v", r.Varbinds, want)
@@ -273,10 +274,10 @@ func TestV2cTrap(t *testing.T) {
 }
 
 func TestV2cInform(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n")
 	s := start(t, []Destination{{Name: "trapd", Address: td.Addr, Version: "2c", Community: "public", Inform: true}}, Engine{})
 	s.Send(seqNotification(7))
-	recs := td.WaitFor(t, "one inform", func(r []record) bool { return len(r) >= 1 })
+	recs := td.WaitFor(t, "one inform", func(r []trapdtest.Record) bool { return len(r) >= 1 })
 	if r := recs[0]; r.Kind != "INFORM" || r.Security != "SNMP v2c, community public" {
 		t.Errorf("got %s / %s, want INFORM / SNMP v2c, community public", r.Kind, r.Security)
 	}
@@ -295,10 +296,10 @@ func TestV2cInform(t *testing.T) {
 
 // TestV2cInformIPv6 sends over ::1.
 func TestV2cInformIPv6(t *testing.T) {
-	td := startTrapd(t, "::1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "::1", "authCommunity log public\n")
 	s := start(t, []Destination{{Name: "trapd6", Address: td.Addr, Version: "2c", Community: "public", Inform: true}}, Engine{})
 	s.Send(seqNotification(6))
-	td.WaitFor(t, "one inform", func(r []record) bool { return seqs(t, r, "INFORM")[6] })
+	td.WaitFor(t, "one inform", func(r []trapdtest.Record) bool { return seqs(t, r, "INFORM")[6] })
 	waitStats(t, s, "trapd6", "Acked 1", func(st DestStats) bool { return st.Acked == 1 })
 }
 
@@ -306,7 +307,7 @@ func TestV2cInformIPv6(t *testing.T) {
 // inform destination: every one arrives.
 func TestBurst(t *testing.T) {
 	const n = 1000
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n")
 	s := start(t, []Destination{
 		{Name: "trap", Address: td.Addr, Version: "2c", Community: "public"},
 		{Name: "inform", Address: td.Addr, Version: "2c", Community: "public", Inform: true},
@@ -314,7 +315,7 @@ func TestBurst(t *testing.T) {
 	for i := range n {
 		s.Send(seqNotification(i))
 	}
-	recs := td.WaitFor(t, "1,000 distinct traps and informs", func(r []record) bool {
+	recs := td.WaitFor(t, "1,000 distinct traps and informs", func(r []trapdtest.Record) bool {
 		return len(seqs(t, r, "TRAP2")) == n && len(seqs(t, r, "INFORM")) == n
 	})
 	// One queue, one socket, loopback: traps arrive in the order sent.
@@ -342,7 +343,7 @@ func TestBurst(t *testing.T) {
 
 // TestQueueDropsOldest fills a queue before Run: the newest survive.
 func TestQueueDropsOldest(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n")
 	s, err := New([]Destination{{Name: "trapd", Address: td.Addr, Version: "2c", Community: "public", QueueSize: 10}},
 		Engine{}, func() uint32 { return testUptime }, nil)
 	if err != nil {
@@ -355,7 +356,7 @@ func TestQueueDropsOldest(t *testing.T) {
 		t.Fatalf("before Run: %+v, want Queued 10, Dropped 15", st)
 	}
 	runSender(t, s, nil)
-	recs := td.WaitFor(t, "10 traps", func(r []record) bool { return len(r) >= 10 })
+	recs := td.WaitFor(t, "10 traps", func(r []trapdtest.Record) bool { return len(r) >= 10 })
 	got := seqs(t, recs, "TRAP2")
 	for i := 15; i < 25; i++ {
 		if !got[i] {
@@ -369,14 +370,14 @@ func TestQueueDropsOldest(t *testing.T) {
 // TestBadValueFails: a value gosnmp cannot encode fails in Send, counted,
 // without reaching (or crashing) the sending goroutine.
 func TestBadValueFails(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n")
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n")
 	s := start(t, []Destination{{Name: "trapd", Address: td.Addr, Version: "2c", Community: "public"}}, Engine{})
 	s.Send(Notification{TrapOID: mib.MustParse(trapOIDStr), Varbinds: []mib.Varbind{
 		{OID: mib.MustParse(oidText), Type: gosnmp.ObjectIdentifier, Value: 42}, // gosnmp panics on this
 	}})
 	s.Send(Notification{TrapOID: mib.OID{1}})
 	s.Send(seqNotification(1))
-	td.WaitFor(t, "the good trap", func(r []record) bool { return seqs(t, r, "TRAP2")[1] })
+	td.WaitFor(t, "the good trap", func(r []trapdtest.Record) bool { return seqs(t, r, "TRAP2")[1] })
 	st := waitStats(t, s, "trapd", "Sent 1", func(st DestStats) bool { return st.Sent == 1 })
 	if st.Failed != 2 {
 		t.Errorf("Failed %d, want 2", st.Failed)
@@ -431,7 +432,7 @@ func TestV3Trap(t *testing.T) {
 		fmt.Fprintf(&conf, "%s\nauthUser log %s %s\n", line, u.name, level)
 		dests = append(dests, Destination{Name: u.name, Version: "3", User: user})
 	}
-	td := startTrapd(t, "127.0.0.1", conf.String())
+	td := trapdtest.Start(t, "127.0.0.1", conf.String())
 	for i := range dests {
 		dests[i].Address = td.Addr
 	}
@@ -439,8 +440,8 @@ func TestV3Trap(t *testing.T) {
 	s.Send(Notification{TrapOID: mib.MustParse(trapOIDStr), Varbinds: []mib.Varbind{
 		{OID: mib.MustParse(oidText), Type: gosnmp.OctetString, Value: "v3 trap"},
 	}})
-	recs := td.WaitFor(t, "a trap per user", func(r []record) bool { return len(r) >= len(users) })
-	byUser := make(map[string]record)
+	recs := td.WaitFor(t, "a trap per user", func(r []trapdtest.Record) bool { return len(r) >= len(users) })
+	byUser := make(map[string]trapdtest.Record)
 	for _, r := range recs {
 		byUser[r.Security] = r
 	}
@@ -482,10 +483,10 @@ func v3InformDest(addr string) Destination {
 // engine ID (it keeps none across restarts unless configured), answers the
 // next inform with an unknownEngineID report, and the sender follows.
 func TestV3Inform(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", v3InformConf)
+	td := trapdtest.Start(t, "127.0.0.1", v3InformConf)
 	s := start(t, []Destination{v3InformDest(td.Addr)}, testEngine())
 	s.Send(seqNotification(1))
-	recs := td.WaitFor(t, "inform 1", func(r []record) bool { return seqs(t, r, "INFORM")[1] })
+	recs := td.WaitFor(t, "inform 1", func(r []trapdtest.Record) bool { return seqs(t, r, "INFORM")[1] })
 	if r := recs[0]; r.Security != "SNMP v3, user iuser, context " {
 		t.Errorf("security %q", r.Security)
 	}
@@ -499,7 +500,7 @@ func TestV3Inform(t *testing.T) {
 
 	td.Restart(t)
 	s.Send(seqNotification(2))
-	td.WaitFor(t, "inform 2", func(r []record) bool { return seqs(t, r, "INFORM")[2] })
+	td.WaitFor(t, "inform 2", func(r []trapdtest.Record) bool { return seqs(t, r, "INFORM")[2] })
 	st = waitStats(t, s, "v3inform", "Acked 2", func(st DestStats) bool { return st.Acked == 2 })
 	if st.Retried == 0 || st.Failed != 0 {
 		t.Errorf("after restart: %+v, want a resend after the unknownEngineID report and no failure", st)
@@ -512,7 +513,7 @@ func TestV3Inform(t *testing.T) {
 // count boots up). snmptrapd answers with an authenticated
 // notInTimeWindow report; the sender takes its clock and resends.
 func TestV3InformResync(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", "engineID vbtest\n"+v3InformConf)
+	td := trapdtest.Start(t, "127.0.0.1", "engineID vbtest\n"+v3InformConf)
 	log, w := testLogger(t)
 	s, err := New([]Destination{v3InformDest(td.Addr)}, Engine{}, func() uint32 { return testUptime }, log)
 	if err != nil {
@@ -527,7 +528,7 @@ func TestV3InformResync(t *testing.T) {
 	d.usm.sync(1, 100000, time.Now())
 	runSender(t, s, w)
 	s.Send(seqNotification(1))
-	td.WaitFor(t, "inform 1", func(r []record) bool { return seqs(t, r, "INFORM")[1] })
+	td.WaitFor(t, "inform 1", func(r []trapdtest.Record) bool { return seqs(t, r, "INFORM")[1] })
 	st := waitStats(t, s, "v3inform", "Acked 1", func(st DestStats) bool { return st.Acked == 1 })
 	if st.Retried != 1 || st.Failed != 0 {
 		t.Errorf("%+v, want one resend after the notInTimeWindow report", st)
@@ -537,7 +538,7 @@ func TestV3InformResync(t *testing.T) {
 // TestV3InformWrongPass: the receiver's wrongDigest report fails the
 // inform at once, not after its retries.
 func TestV3InformWrongPass(t *testing.T) {
-	td := startTrapd(t, "127.0.0.1", v3InformConf)
+	td := trapdtest.Start(t, "127.0.0.1", v3InformConf)
 	d := v3InformDest(td.Addr)
 	d.User.AuthPass = "not-the-pass"
 	d.Timeout = maxTimeout // a retry would take long: only the report can fail it
@@ -567,8 +568,8 @@ func blackhole(t *testing.T) string {
 // retry, fail and expire on their own while a good one gets everything.
 func TestDownDestinations(t *testing.T) {
 	const n = 100
-	td := startTrapd(t, "127.0.0.1", "authCommunity log public\n"+v3InformConf)
-	closed := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t, "127.0.0.1"))
+	td := trapdtest.Start(t, "127.0.0.1", "authCommunity log public\n"+v3InformConf)
+	closed := fmt.Sprintf("127.0.0.1:%d", trapdtest.FreeUDPPort(t, "127.0.0.1"))
 	silent := blackhole(t)
 	s := start(t, []Destination{
 		{Name: "good", Address: td.Addr, Version: "2c", Community: "public", Inform: true},
@@ -587,7 +588,7 @@ func TestDownDestinations(t *testing.T) {
 	for i := range n {
 		s.Send(seqNotification(i))
 	}
-	td.WaitFor(t, "every inform to the good destinations", func(r []record) bool {
+	td.WaitFor(t, "every inform to the good destinations", func(r []trapdtest.Record) bool {
 		v2, v3 := 0, 0
 		for _, rec := range r {
 			if rec.Security == "SNMP v3, user iuser, context " {

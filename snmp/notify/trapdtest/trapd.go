@@ -1,4 +1,6 @@
-package notify
+// Package trapdtest runs net-snmp's snmptrapd for tests and parses what
+// it receives.
+package trapdtest
 
 import (
 	"bufio"
@@ -14,12 +16,12 @@ import (
 	"time"
 )
 
-// guard only stops a broken test from hanging; nothing asserts on time.
-const guard = 60 * time.Second
+// Guard only stops a broken test from hanging; nothing asserts on time.
+const Guard = 60 * time.Second
 
-// trapd is a net-snmp snmptrapd on a loopback port, whose stdout is parsed
+// Trapd is a net-snmp snmptrapd on a loopback port, whose stdout is parsed
 // into one record per notification received.
-type trapd struct {
+type Trapd struct {
 	Addr string // host:port to send to
 	dir  string // persistent dir, kept across restarts
 	conf string
@@ -29,25 +31,25 @@ type trapd struct {
 	done chan struct{}
 
 	mu      sync.Mutex
-	records []record
+	records []Record
 	changed chan struct{} // closed and replaced whenever records grows
 	output  strings.Builder
 }
 
-// record is one notification as snmptrapd printed it.
-type record struct {
+// Record is one notification as snmptrapd printed it.
+type Record struct {
 	Kind     string // TRAP2 or INFORM
 	Security string // e.g. "SNMP v2c, community public" or "SNMP v3, user u, context "
-	Varbinds []printedVarbind
+	Varbinds []PrintedVarbind
 }
 
-type printedVarbind struct {
+type PrintedVarbind struct {
 	OID   string // numeric, no leading dot
 	Value string // as printed, e.g. `STRING: "x"`, `Gauge32: 7`, or a bare number for TimeTicks (-Ot)
 }
 
 // Value returns the printed value of oid, and whether it is there.
-func (r record) Value(oid string) (string, bool) {
+func (r Record) Value(oid string) (string, bool) {
 	for _, vb := range r.Varbinds {
 		if vb.OID == oid {
 			return vb.Value, true
@@ -56,10 +58,10 @@ func (r record) Value(oid string) (string, bool) {
 	return "", false
 }
 
-// startTrapd runs snmptrapd with conf (snmptrapd.conf lines) on an
+// Start runs snmptrapd with conf (snmptrapd.conf lines) on an
 // ephemeral port of host ("127.0.0.1" or "::1"), and stops it at the end
 // of the test.
-func startTrapd(t *testing.T, host, conf string) *trapd {
+func Start(t *testing.T, host, conf string) *Trapd {
 	t.Helper()
 	if _, err := exec.LookPath("snmptrapd"); err != nil {
 		if _, err := os.Stat("/usr/sbin/snmptrapd"); err != nil {
@@ -69,7 +71,7 @@ func startTrapd(t *testing.T, host, conf string) *trapd {
 	dir := t.TempDir()
 	// Not in the persistent directory: snmptrapd rewrites its own
 	// snmptrapd.conf there.
-	td := &trapd{dir: filepath.Join(dir, "persist"), conf: filepath.Join(dir, "trapd.conf"), host: host, changed: make(chan struct{})}
+	td := &Trapd{dir: filepath.Join(dir, "persist"), conf: filepath.Join(dir, "trapd.conf"), host: host, changed: make(chan struct{})}
 	if err := os.WriteFile(td.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func startTrapd(t *testing.T, host, conf string) *trapd {
 	// in between, try another.
 	var err error
 	for range 5 {
-		td.port = freeUDPPort(t, host)
+		td.port = FreeUDPPort(t, host)
 		if err = td.start(t); err == nil {
 			t.Cleanup(func() { td.stop(t) })
 			return td
@@ -87,7 +89,7 @@ func startTrapd(t *testing.T, host, conf string) *trapd {
 	return nil
 }
 
-func freeUDPPort(t *testing.T, host string) int {
+func FreeUDPPort(t *testing.T, host string) int {
 	t.Helper()
 	c, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 	if err != nil {
@@ -97,7 +99,7 @@ func freeUDPPort(t *testing.T, host string) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func (td *trapd) start(t *testing.T) error {
+func (td *Trapd) start(t *testing.T) error {
 	t.Helper()
 	bin := "snmptrapd"
 	if _, err := exec.LookPath(bin); err != nil {
@@ -133,7 +135,7 @@ func (td *trapd) start(t *testing.T) error {
 		return nil
 	case <-td.done:
 		return fmt.Errorf("snmptrapd exited: %s", td.Output())
-	case <-time.After(guard):
+	case <-time.After(Guard):
 		td.stop(t)
 		return fmt.Errorf("snmptrapd did not start: %s", td.Output())
 	}
@@ -141,7 +143,7 @@ func (td *trapd) start(t *testing.T) error {
 
 // read parses snmptrapd's output until it exits. It prints its version
 // once its transports are open: that is when it is ready.
-func (td *trapd) read(out interface{ Read([]byte) (int, error) }, ready chan struct{}) {
+func (td *Trapd) read(out interface{ Read([]byte) (int, error) }, ready chan struct{}) {
 	defer func() {
 		td.cmd.Wait()
 		close(td.done)
@@ -171,13 +173,13 @@ func (td *trapd) read(out interface{ Read([]byte) (int, error) }, ready chan str
 }
 
 // parseRecord reads a line printed with -F 'NOTIFY %P\t%V\t%v\n'.
-func parseRecord(line string) (record, bool) {
+func parseRecord(line string) (Record, bool) {
 	rest, ok := strings.CutPrefix(line, "NOTIFY ")
 	if !ok {
-		return record{}, false
+		return Record{}, false
 	}
 	fields := strings.Split(rest, "\t")
-	var r record
+	var r Record
 	// %P is "TRAP2, SNMP v2c, community public" or "INFORM, SNMP v3, user u, context ".
 	kind, sec, _ := strings.Cut(fields[0], ", ")
 	r.Kind, r.Security = kind, sec
@@ -186,32 +188,32 @@ func parseRecord(line string) (record, bool) {
 		if !ok {
 			continue
 		}
-		r.Varbinds = append(r.Varbinds, printedVarbind{OID: strings.TrimPrefix(oid, "."), Value: val})
+		r.Varbinds = append(r.Varbinds, PrintedVarbind{OID: strings.TrimPrefix(oid, "."), Value: val})
 	}
 	return r, true
 }
 
 // Output is what snmptrapd printed other than notifications.
-func (td *trapd) Output() string {
+func (td *Trapd) Output() string {
 	td.mu.Lock()
 	defer td.mu.Unlock()
 	return td.output.String()
 }
 
 // Records returns the notifications received so far.
-func (td *trapd) Records() []record {
+func (td *Trapd) Records() []Record {
 	td.mu.Lock()
 	defer td.mu.Unlock()
-	return append([]record(nil), td.records...)
+	return append([]Record(nil), td.records...)
 }
 
-// WaitFor waits until done(records) holds, failing the test after guard.
-func (td *trapd) WaitFor(t *testing.T, what string, done func([]record) bool) []record {
+// WaitFor waits until done(records) holds, failing the test after Guard.
+func (td *Trapd) WaitFor(t *testing.T, what string, done func([]Record) bool) []Record {
 	t.Helper()
-	deadline := time.After(guard)
+	deadline := time.After(Guard)
 	for {
 		td.mu.Lock()
-		recs := append([]record(nil), td.records...)
+		recs := append([]Record(nil), td.records...)
 		ch := td.changed
 		td.mu.Unlock()
 		if done(recs) {
@@ -227,7 +229,7 @@ func (td *trapd) WaitFor(t *testing.T, what string, done func([]record) bool) []
 
 // Restart stops snmptrapd and starts it again on the same port with the
 // same persistent directory: its engine ID stays, its boots count grows.
-func (td *trapd) Restart(t *testing.T) {
+func (td *Trapd) Restart(t *testing.T) {
 	t.Helper()
 	td.stop(t)
 	if err := td.start(t); err != nil {
@@ -235,7 +237,7 @@ func (td *trapd) Restart(t *testing.T) {
 	}
 }
 
-func (td *trapd) stop(t *testing.T) {
+func (td *Trapd) stop(t *testing.T) {
 	t.Helper()
 	if td.cmd == nil || td.cmd.Process == nil {
 		return
@@ -248,7 +250,7 @@ func (td *trapd) stop(t *testing.T) {
 	td.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-td.done:
-	case <-time.After(guard):
+	case <-time.After(Guard):
 		td.cmd.Process.Kill()
 		<-td.done
 	}
