@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,15 +217,4 @@ func (a *agent) v2c(community string) []string { return []string{"-v2c", "-c", c
 
 func (a *agent) v3() []string {
 	return []string{"-v3", "-l", "authPriv", "-u", v3User, "-a", "SHA-256", "-A", v3Auth, "-x", "AES", "-X", v3Priv, a.addr4}
-}
-
-// freeUDPPort finds a port for a receiver we start ourselves.
-func freeUDPPort(t testing.TB) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
 }

@@ -9,12 +9,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// hexLine is a continuation line of a wrapped Hex-STRING.
+var hexLine = regexp.MustCompile(`^([0-9A-F]{2} )*[0-9A-F]{2} ?$`)
 
 // Guard only stops a broken test from hanging; nothing asserts on time.
 const Guard = 60 * time.Second
@@ -63,6 +67,13 @@ func (r Record) Value(oid string) (string, bool) {
 // of the test.
 func Start(t *testing.T, host, conf string) *Trapd {
 	t.Helper()
+	return StartOn(t, host, 0, conf)
+}
+
+// StartOn is Start on a given port (0: any free one), for a sender that
+// must be configured before the receiver can be started.
+func StartOn(t *testing.T, host string, port int, conf string) *Trapd {
+	t.Helper()
 	if _, err := exec.LookPath("snmptrapd"); err != nil {
 		if _, err := os.Stat("/usr/sbin/snmptrapd"); err != nil {
 			t.Skip("snmptrapd not installed (apt-get install snmptrapd)")
@@ -74,6 +85,14 @@ func Start(t *testing.T, host, conf string) *Trapd {
 	td := &Trapd{dir: filepath.Join(dir, "persist"), conf: filepath.Join(dir, "trapd.conf"), host: host, changed: make(chan struct{})}
 	if err := os.WriteFile(td.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if port != 0 {
+		td.port = port
+		if err := td.start(t); err != nil {
+			t.Fatalf("starting snmptrapd on port %d: %v", port, err)
+		}
+		t.Cleanup(func() { td.stop(t) })
+		return td
 	}
 	// The port is free when probed; if snmptrapd loses it to someone else
 	// in between, try another.
@@ -156,6 +175,16 @@ func (td *Trapd) read(out interface{ Read([]byte) (int, error) }, ready chan str
 		td.mu.Lock()
 		if !strings.HasPrefix(line, "NOTIFY ") {
 			td.output.WriteString(line + "\n")
+			// net-snmp wraps long Hex-STRINGs at 16 octets: the rest of
+			// the last record's last value.
+			if n := len(td.records); n > 0 && hexLine.MatchString(line) {
+				vbs := td.records[n-1].Varbinds
+				if k := len(vbs); k > 0 && strings.HasPrefix(vbs[k-1].Value, "Hex-STRING:") {
+					vbs[k-1].Value = strings.TrimSpace(vbs[k-1].Value) + " " + strings.TrimSpace(line)
+					close(td.changed)
+					td.changed = make(chan struct{})
+				}
+			}
 		}
 		td.mu.Unlock()
 		if !isReady && strings.Contains(line, "NET-SNMP version") {
