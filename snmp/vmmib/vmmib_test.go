@@ -17,7 +17,7 @@ import (
 )
 
 // rig builds the MIB over a real libvirt test-driver test bed.
-func rig(t *testing.T, n int) (*Builder, *libvirt.Backend, *inventory.Inventory, []testbed.Domain, string) {
+func rig(t testing.TB, n int) (*Builder, *libvirt.Backend, *inventory.Inventory, []testbed.Domain, string) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "node.xml")
@@ -244,7 +244,7 @@ func TestControlSet(t *testing.T) {
 	}
 }
 
-func inventoryRun(t *testing.T, inv *inventory.Inventory) (context.CancelFunc, chan struct{}) {
+func inventoryRun(t testing.TB, inv *inventory.Inventory) (context.CancelFunc, chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = inv.Run(ctx) }()
