@@ -99,6 +99,13 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, log *slog
 			sender.Send(notify.Notification{TrapOID: trap, Varbinds: vbs})
 		})
 	builder.Control.OnFailure = notifier.ControlFailed
+	builder.NotificationsLost = func() uint64 {
+		var n uint64
+		for _, st := range sender.Stats() {
+			n += st.Dropped + st.Expired + st.Failed
+		}
+		return n
+	}
 	return &snmpFace{agent: ag, builder: builder, sender: sender, notifier: notifier, sub: inv.Subscribe(1 << 17)}, nil
 }
 

@@ -37,6 +37,11 @@ func (b *Builder) agentGroup(snap *inventory.Snapshot) []mib.Subtree {
 		mib.Scalar{OID: root.Append(9), Type: gosnmp.Counter32, Get: func() any { return c32(b.Control.Requests.Load()) }},
 		mib.Scalar{OID: root.Append(10), Type: gosnmp.Counter32, Get: func() any { return c32(b.Control.Failures.Load()) }},
 		mib.Scalar{OID: root.Append(11), Type: gosnmp.Counter32, Get: func() any { return c32(b.NotificationsSent.Load()) }},
-		mib.Scalar{OID: root.Append(12), Type: gosnmp.Counter32, Get: func() any { return c32(b.NotificationsDropped.Load()) }},
+		mib.Scalar{OID: root.Append(12), Type: gosnmp.Counter32, Get: func() any {
+			if b.NotificationsLost == nil {
+				return uint32(0)
+			}
+			return c32(b.NotificationsLost())
+		}},
 	)
 }

@@ -39,8 +39,11 @@ type Builder struct {
 	Switches Switches
 	// Control is the VIRTBRIDGE-MIB control table's state.
 	Control *Control
-	// Counters the notification side reports into the agent group.
-	NotificationsSent, NotificationsDropped atomic.Uint64
+	// NotificationsSent counts notifications generated;
+	// NotificationsLost, when set, reports those no destination got
+	// (dropped from a full queue, expired or failed).
+	NotificationsSent atomic.Uint64
+	NotificationsLost func() uint64
 
 	mu      sync.Mutex // serialises builds
 	cache   atomic.Pointer[built]
