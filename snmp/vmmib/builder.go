@@ -40,8 +40,8 @@ type Builder struct {
 	// Control is the VIRTBRIDGE-MIB control table's state.
 	Control *Control
 	// NotificationsSent counts notifications generated;
-	// NotificationsLost, when set, reports those no destination got
-	// (dropped from a full queue, expired or failed).
+	// NotificationsLost, when set, counts deliveries given up, summed over
+	// destinations (dropped from a full queue, expired or failed).
 	NotificationsSent atomic.Uint64
 	NotificationsLost func() uint64
 
