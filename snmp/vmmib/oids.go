@@ -9,7 +9,6 @@ import "github.com/virtbridge/virtbridge/snmp/mib"
 // OIDs of the modules served. Columns are arcs under the entries.
 var (
 	// SNMPv2-MIB (RFC 3418).
-	oidSystem      = mib.MustParse("1.3.6.1.2.1.1")
 	oidSysDescr    = mib.MustParse("1.3.6.1.2.1.1.1")
 	oidSysObjectID = mib.MustParse("1.3.6.1.2.1.1.2")
 	oidSysUpTime   = mib.MustParse("1.3.6.1.2.1.1.3")
@@ -21,11 +20,10 @@ var (
 	oidSysOREntry  = mib.MustParse("1.3.6.1.2.1.1.9.1")
 
 	// IF-MIB (RFC 2863).
-	oidIfNumber  = mib.MustParse("1.3.6.1.2.1.2.1")
-	oidIfEntry   = mib.MustParse("1.3.6.1.2.1.2.2.1")
-	oidIfXEntry  = mib.MustParse("1.3.6.1.2.1.31.1.1.1")
-	oidIfMIB     = mib.MustParse("1.3.6.1.2.1.31")
-	oidInterface = mib.MustParse("1.3.6.1.2.1.2")
+	oidIfNumber = mib.MustParse("1.3.6.1.2.1.2.1")
+	oidIfEntry  = mib.MustParse("1.3.6.1.2.1.2.2.1")
+	oidIfXEntry = mib.MustParse("1.3.6.1.2.1.31.1.1.1")
+	oidIfMIB    = mib.MustParse("1.3.6.1.2.1.31")
 
 	// VM-MIB (RFC 7666).
 	oidVMMIB           = mib.MustParse("1.3.6.1.2.1.236")
@@ -41,10 +39,6 @@ var (
 	oidVMBulkNotif     = mib.MustParse("1.3.6.1.2.1.236.1.10")
 	oidVMAffectedVMs   = mib.MustParse("1.3.6.1.2.1.236.1.11")
 	oidVMNotifications = mib.MustParse("1.3.6.1.2.1.236.0")
-	oidVMCompliance    = mib.MustParse("1.3.6.1.2.1.236.2.1.1")
-
-	// SNMPv2-MIB notification varbinds and capability IDs.
-	oidIfMIBCompliance = mib.MustParse("1.3.6.1.2.1.31.2.2")
 )
 
 // Arcs under the configurable enterprise root (VIRTBRIDGE-MIB, default
