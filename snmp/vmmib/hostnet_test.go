@@ -54,7 +54,7 @@ func TestIfRowsForVMInterfaces(t *testing.T) {
 		{"1.3.6.1.2.1.236.1.8.1.3.5.1", 3},  // vmNetworkParent
 		{"1.3.6.1.2.1.236.1.8.1.2.5.2", 0},  // no such host interface
 		{"1.3.6.1.2.1.236.1.8.1.4.5.2", "e1000"},
-		{"1.3.6.1.2.1.2.1.0", 3},                     // ifNumber: all host interfaces
+		{"1.3.6.1.2.1.2.1.0", 3},                      // ifNumber: all host interfaces
 		{"1.3.6.1.2.1.2.2.1.2.17", "vnet7"},           // ifDescr
 		{"1.3.6.1.2.1.2.2.1.3.17", ifTypePropVirtual}, // a tap
 		{"1.3.6.1.2.1.2.2.1.3.3", ifTypeBridge},
