@@ -42,9 +42,21 @@ const (
 	savedAdmin = adminSuspended
 )
 
+// transientOper refines a state by its reason where the backend says the
+// VM is on its way somewhere (libvirt's reasons: a domain paused to be
+// saved is suspending(5), one paused or running for a migration is
+// migrating(9)).
+var transientOper = map[backends.State]map[string]int{
+	backends.StatePaused:  {"save": operSuspending, "migration": operMigrating, "postcopy": operMigrating},
+	backends.StateRunning: {"postcopy": operMigrating},
+}
+
 func operState(d *backends.Domain) int {
 	if d.State == backends.StateShutOff && d.ManagedSave {
 		return savedOper
+	}
+	if o, ok := transientOper[d.State][d.StateReason]; ok {
+		return o
 	}
 	if m, ok := stateMap[d.State]; ok {
 		return m.oper

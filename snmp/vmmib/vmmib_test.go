@@ -261,3 +261,27 @@ func TestTruncateOnRuneBoundary(t *testing.T) {
 		t.Fatalf("truncate = %q", got)
 	}
 }
+
+func TestOperStateTable(t *testing.T) {
+	cases := []struct {
+		d    backends.Domain
+		want int
+	}{
+		{backends.Domain{State: backends.StateRunning, StateReason: "booted"}, operRunning},
+		{backends.Domain{State: backends.StatePaused, StateReason: "user"}, operPaused},
+		{backends.Domain{State: backends.StatePaused, StateReason: "save"}, operSuspending},
+		{backends.Domain{State: backends.StatePaused, StateReason: "migration"}, operMigrating},
+		{backends.Domain{State: backends.StateShutOff, ManagedSave: true}, operSuspended},
+		{backends.Domain{State: backends.StateShutOff}, operShutdown},
+		{backends.Domain{State: backends.StateCrashed}, operCrashed},
+		{backends.Domain{State: backends.StateShuttingDown}, operShuttingDown},
+	}
+	for _, c := range cases {
+		if got := operState(&c.d); got != c.want {
+			t.Errorf("%v/%s managedSave=%v: vmOperState %d, want %d", c.d.State, c.d.StateReason, c.d.ManagedSave, got, c.want)
+		}
+		if _, ok := notificationFor[c.want]; !ok {
+			t.Errorf("vmOperState %d has no notification", c.want)
+		}
+	}
+}
