@@ -45,9 +45,10 @@ const (
 // transientOper refines a state by its reason where the backend says the
 // VM is on its way somewhere (libvirt's reasons: a domain paused to be
 // saved is suspending(5), one paused or running for a migration is
-// migrating(9)).
+// migrating(9)). Event details ("migrated") and state reasons
+// ("migration") name the same thing, so both are listed.
 var transientOper = map[backends.State]map[string]int{
-	backends.StatePaused:  {"save": operSuspending, "migration": operMigrating, "postcopy": operMigrating},
+	backends.StatePaused:  {"save": operSuspending, "migration": operMigrating, "migrated": operMigrating, "postcopy": operMigrating},
 	backends.StateRunning: {"postcopy": operMigrating},
 }
 
