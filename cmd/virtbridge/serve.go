@@ -39,6 +39,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := cfg.logger(stderr)
+	started := time.Now()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -53,7 +54,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	var faces []func(context.Context) error
 	if cfg.SNMP.Enabled {
-		s, err := newSNMP(cfg, b, inv, log)
+		s, err := newSNMP(cfg, b, inv, started, log)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
@@ -28,7 +29,7 @@ type snmpFace struct {
 
 // newSNMP builds the SNMP front end from the config; it binds its sockets
 // now, so a busy port is reported before serving starts.
-func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, log *slog.Logger) (*snmpFace, error) {
+func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, started time.Time, log *slog.Logger) (*snmpFace, error) {
 	sc := cfg.SNMP
 	dir := sc.stateDir()
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -52,6 +53,7 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, log *slog
 		Enterprise:  enterprise,
 		BackendName: strings.Fields(b.Name())[0],
 		BackendURI:  cfg.Connect,
+		Started:     started,
 		Logger:      log,
 	}, inv, b, idx)
 	ac := agent.Config{Listen: sc.Listen, StateDir: dir, Views: map[string]agent.View{}, Logger: log.With("component", "snmp")}

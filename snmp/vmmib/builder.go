@@ -18,7 +18,8 @@ type Config struct {
 	Enterprise                                 mib.OID // VIRTBRIDGE-MIB root; default 1.3.6.1.4.1.32473
 	BackendName                                string  // e.g. "libvirt"
 	BackendURI                                 string
-	NetDir                                     string // the host's interfaces; default /sys/class/net
+	NetDir                                     string    // the host's interfaces; default /sys/class/net
+	Started                                    time.Time // when the agent started: sysUpTime's origin; default now
 	Logger                                     *slog.Logger
 }
 
@@ -76,7 +77,10 @@ func New(cfg Config, inv *inventory.Inventory, ops backends.Operations, idx *Ind
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Builder{cfg: cfg, inv: inv, idx: idx, started: time.Now(), log: log}
+	if cfg.Started.IsZero() {
+		cfg.Started = time.Now()
+	}
+	b := &Builder{cfg: cfg, inv: inv, idx: idx, started: cfg.Started, log: log}
 	b.Control = newControl(ops, b.uptime, log)
 	return b
 }
