@@ -80,7 +80,7 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, started t
 	}
 	ag, err := agent.New(ac, builder.Tree)
 	if err != nil {
-		return nil, fmt.Errorf("snmp: %w", err)
+		return nil, err
 	}
 	id, boots, engTime := ag.Engine()
 	var dests []notify.Destination
