@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtbridge/virtbridge/snmp/usm"
+
 	"github.com/gosnmp/gosnmp"
 	"github.com/virtbridge/virtbridge/snmp/mib"
 )
@@ -38,11 +40,11 @@ type v3Request struct {
 
 func (r v3Request) client(t testing.TB, engineID []byte) (*gosnmp.GoSNMP, *gosnmp.UsmSecurityParameters) {
 	t.Helper()
-	auth, err := parseAuth(r.user.AuthProto)
+	auth, err := usm.ParseAuth(r.user.AuthProto)
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, err := parsePriv(r.user.PrivProto)
+	priv, err := usm.ParsePriv(r.user.PrivProto)
 	if err != nil {
 		t.Fatal(err)
 	}

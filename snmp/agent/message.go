@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/virtbridge/virtbridge/snmp/usm"
+
 	"github.com/gosnmp/gosnmp"
 	"github.com/virtbridge/virtbridge/snmp/mib"
 )
@@ -323,7 +325,7 @@ func (a *Agent) size(r *response, vblLen int) int {
 	}
 	authLen := 0
 	if r.level&flagAuth != 0 {
-		authLen = macLen(r.user.auth)
+		authLen = usm.MACLen(r.user.auth)
 	}
 	sec := tlvLen(tlvLen(len(a.engineID)) + 2 + intLen(int64(r.boots)) + 2 + intLen(int64(r.time)) +
 		tlvLen(len(r.userName)) + tlvLen(authLen) + tlvLen(privLen))
@@ -368,7 +370,7 @@ func (a *Agent) encode(r *response, vbl []byte) []byte {
 
 	authLen := 0
 	if r.level&flagAuth != 0 {
-		authLen = macLen(r.user.auth)
+		authLen = usm.MACLen(r.user.auth)
 	}
 	sec := make([]byte, 0, 128)
 	sec = appendTLV(sec, tagOctets, a.engineID)

@@ -4,17 +4,12 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/des"
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
-	"strings"
+
+	"github.com/virtbridge/virtbridge/snmp/usm"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -42,85 +37,6 @@ func levelName(l byte) string {
 	return "authPriv"
 }
 
-// normProto lets "SHA-256", "sha256" and "SHA256" name the same protocol.
-func normProto(s string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", "_", "").Replace(s))
-}
-
-func parseAuth(s string) (gosnmp.SnmpV3AuthProtocol, error) {
-	switch normProto(s) {
-	case "", "NONE":
-		return gosnmp.NoAuth, nil
-	case "MD5":
-		return gosnmp.MD5, nil
-	case "SHA", "SHA1":
-		return gosnmp.SHA, nil
-	case "SHA224":
-		return gosnmp.SHA224, nil
-	case "SHA256":
-		return gosnmp.SHA256, nil
-	case "SHA384":
-		return gosnmp.SHA384, nil
-	case "SHA512":
-		return gosnmp.SHA512, nil
-	}
-	return 0, fmt.Errorf("unknown authentication protocol %q (want MD5, SHA, SHA224, SHA256, SHA384 or SHA512)", s)
-}
-
-func parsePriv(s string) (gosnmp.SnmpV3PrivProtocol, error) {
-	switch normProto(s) {
-	case "", "NONE":
-		return gosnmp.NoPriv, nil
-	case "DES":
-		return gosnmp.DES, nil
-	case "AES", "AES128":
-		return gosnmp.AES, nil
-	case "AES192":
-		return gosnmp.AES192, nil
-	case "AES256":
-		return gosnmp.AES256, nil
-	case "AES192C":
-		return gosnmp.AES192C, nil
-	case "AES256C":
-		return gosnmp.AES256C, nil
-	}
-	return 0, fmt.Errorf("unknown privacy protocol %q (want DES, AES, AES192, AES256, AES192C or AES256C)", s)
-}
-
-// authHash and macLen follow RFC 3414 §6-7 (HMAC-MD5-96, HMAC-SHA-96) and
-// RFC 7860 §4.2 (HMAC-SHA-2 with the truncations of its table).
-func authHash(p gosnmp.SnmpV3AuthProtocol) func() hash.Hash {
-	switch p {
-	case gosnmp.MD5:
-		return md5.New
-	case gosnmp.SHA:
-		return sha1.New
-	case gosnmp.SHA224:
-		return sha256.New224
-	case gosnmp.SHA256:
-		return sha256.New
-	case gosnmp.SHA384:
-		return sha512.New384
-	}
-	return sha512.New
-}
-
-func macLen(p gosnmp.SnmpV3AuthProtocol) int {
-	switch p {
-	case gosnmp.NoAuth:
-		return 0
-	case gosnmp.MD5, gosnmp.SHA:
-		return 12
-	case gosnmp.SHA224:
-		return 16
-	case gosnmp.SHA256:
-		return 24
-	case gosnmp.SHA384:
-		return 32
-	}
-	return 48
-}
-
 // usmUser is a configured user with its keys localized to our engine ID.
 type usmUser struct {
 	name             string
@@ -135,11 +51,11 @@ func newUser(u User, engineID []byte, views map[string]*view) (*usmUser, error) 
 	if u.Name == "" || len(u.Name) > 32 {
 		return nil, errors.New("user name must be 1 to 32 octets")
 	}
-	auth, err := parseAuth(u.AuthProto)
+	auth, err := usm.ParseAuth(u.AuthProto)
 	if err != nil {
 		return nil, err
 	}
-	priv, err := parsePriv(u.PrivProto)
+	priv, err := usm.ParsePriv(u.PrivProto)
 	if err != nil {
 		return nil, err
 	}
@@ -221,14 +137,10 @@ func privKeyLen(p gosnmp.SnmpV3PrivProtocol) int {
 }
 
 // mac is the digest of msg, whose msgAuthenticationParameters are zeros.
-func (u *usmUser) mac(msg []byte) []byte {
-	h := hmac.New(authHash(u.auth), u.authKey)
-	h.Write(msg)
-	return h.Sum(nil)[:macLen(u.auth)]
-}
+func (u *usmUser) mac(msg []byte) []byte { return usm.MAC(u.auth, u.authKey, msg) }
 
 func (u *usmUser) authentic(msg, digest []byte) bool {
-	return len(digest) == macLen(u.auth) && subtle.ConstantTimeCompare(u.mac(msg), digest) == 1
+	return len(digest) == usm.MACLen(u.auth) && subtle.ConstantTimeCompare(u.mac(msg), digest) == 1
 }
 
 var errDecrypt = errors.New("decryption error")

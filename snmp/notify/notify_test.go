@@ -170,9 +170,9 @@ func TestValidation(t *testing.T) {
 		want string
 	}{
 		{"unknown auth", v3(User{Name: "u", AuthProto: "SHA-999", AuthPass: "authpass"}), testEngine(),
-			`destination "nms": user "u": unknown auth protocol "SHA-999"`},
+			`destination "nms": user "u": unknown authentication protocol "SHA-999"`},
 		{"unknown priv", v3(User{Name: "u", AuthProto: "SHA", AuthPass: "authpass", PrivProto: "3DES", PrivPass: "privpass"}), testEngine(),
-			`destination "nms": user "u": unknown priv protocol "3DES"`},
+			`destination "nms": user "u": unknown privacy protocol "3DES"`},
 		{"v3 without user", v3(User{}), testEngine(), `destination "nms": version 3 needs a user name`},
 		{"priv without auth", v3(User{Name: "u", PrivProto: "AES", PrivPass: "privpass"}), testEngine(),
 			`destination "nms": user "u": priv protocol AES needs an auth protocol`},

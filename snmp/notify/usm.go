@@ -3,17 +3,13 @@ package notify
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
-	"strings"
 	"time"
+
+	snmpusm "github.com/virtbridge/virtbridge/snmp/usm"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -42,52 +38,6 @@ type usm struct {
 	salt uint64
 }
 
-// parseAuth maps a configured auth protocol name; ok is false if unknown.
-func parseAuth(s string) (p gosnmp.SnmpV3AuthProtocol, ok bool) {
-	switch protoKey(s) {
-	case "", "NONE":
-		return gosnmp.NoAuth, true
-	case "MD5":
-		return gosnmp.MD5, true
-	case "SHA", "SHA1":
-		return gosnmp.SHA, true
-	case "SHA224":
-		return gosnmp.SHA224, true
-	case "SHA256":
-		return gosnmp.SHA256, true
-	case "SHA384":
-		return gosnmp.SHA384, true
-	case "SHA512":
-		return gosnmp.SHA512, true
-	}
-	return 0, false
-}
-
-// parsePriv maps a configured priv protocol name; ok is false if unknown.
-func parsePriv(s string) (p gosnmp.SnmpV3PrivProtocol, ok bool) {
-	switch protoKey(s) {
-	case "", "NONE":
-		return gosnmp.NoPriv, true
-	case "DES":
-		return gosnmp.DES, true
-	case "AES", "AES128":
-		return gosnmp.AES, true
-	case "AES192":
-		return gosnmp.AES192, true
-	case "AES256":
-		return gosnmp.AES256, true
-	case "AES192C":
-		return gosnmp.AES192C, true
-	case "AES256C":
-		return gosnmp.AES256C, true
-	}
-	return 0, false
-}
-
-func protoKey(s string) string {
-	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
-}
-
 func newUSM(u User) (*usm, error) {
 	switch {
 	case u.Name == "":
@@ -96,12 +46,12 @@ func newUSM(u User) (*usm, error) {
 		return nil, fmt.Errorf("user name %q has %d octets; at most 32 are allowed", u.Name, len(u.Name))
 	}
 	m := &usm{user: u.Name, authPass: u.AuthPass, privPass: u.PrivPass}
-	var ok bool
-	if m.authProto, ok = parseAuth(u.AuthProto); !ok {
-		return nil, fmt.Errorf("user %q: unknown auth protocol %q; want MD5, SHA, SHA224, SHA256, SHA384 or SHA512", u.Name, u.AuthProto)
+	var err error
+	if m.authProto, err = snmpusm.ParseAuth(u.AuthProto); err != nil {
+		return nil, fmt.Errorf("user %q: %w", u.Name, err)
 	}
-	if m.privProto, ok = parsePriv(u.PrivProto); !ok {
-		return nil, fmt.Errorf("user %q: unknown priv protocol %q; want DES, AES, AES192, AES256, AES192C or AES256C", u.Name, u.PrivProto)
+	if m.privProto, err = snmpusm.ParsePriv(u.PrivProto); err != nil {
+		return nil, fmt.Errorf("user %q: %w", u.Name, err)
 	}
 	switch {
 	case m.privProto != gosnmp.NoPriv && m.authProto == gosnmp.NoAuth:
@@ -294,8 +244,8 @@ func (m *usm) decode(raw []byte) (decoded, error) {
 // verify checks an incoming message's MAC (RFC 3414 §6.3.2, RFC 7860 §4.2.2):
 // HMAC over the whole message with the MAC field zeroed.
 func (m *usm) verify(raw, mac []byte) bool {
-	h, n := macHash(m.authProto)
-	if h == nil || len(mac) != n {
+	n := snmpusm.MACLen(m.authProto)
+	if n == 0 || len(mac) != n {
 		return false
 	}
 	i := bytes.Index(raw, mac)
@@ -304,26 +254,5 @@ func (m *usm) verify(raw, mac []byte) bool {
 	}
 	msg := bytes.Clone(raw)
 	clear(msg[i : i+n])
-	w := hmac.New(h, m.authKey)
-	w.Write(msg)
-	return hmac.Equal(w.Sum(nil)[:n], mac)
-}
-
-// macHash is each auth protocol's hash and truncated MAC length.
-func macHash(p gosnmp.SnmpV3AuthProtocol) (func() hash.Hash, int) {
-	switch p {
-	case gosnmp.MD5:
-		return md5.New, 12
-	case gosnmp.SHA:
-		return sha1.New, 12
-	case gosnmp.SHA224:
-		return sha256.New224, 16
-	case gosnmp.SHA256:
-		return sha256.New, 24
-	case gosnmp.SHA384:
-		return sha512.New384, 32
-	case gosnmp.SHA512:
-		return sha512.New, 48
-	}
-	return nil, 0
+	return hmac.Equal(snmpusm.MAC(m.authProto, m.authKey, msg), mac)
 }
