@@ -75,8 +75,8 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, started t
 		ac.Communities = append(ac.Communities, agent.Community{Name: c.Name, Access: access, ReadView: c.ReadView, WriteView: c.WriteView})
 	}
 	for _, u := range sc.Users {
-		ac.Users = append(ac.Users, agent.User{Name: u.Name, AuthProto: proto(u.AuthProtocol), AuthPass: u.AuthPassword,
-			PrivProto: proto(u.PrivProtocol), PrivPass: u.PrivPassword, ReadView: u.ReadView, WriteView: u.WriteView})
+		ac.Users = append(ac.Users, agent.User{Name: u.Name, AuthProto: u.AuthProtocol, AuthPass: u.AuthPassword,
+			PrivProto: u.PrivProtocol, PrivPass: u.PrivPassword, ReadView: u.ReadView, WriteView: u.WriteView})
 	}
 	ag, err := agent.New(ac, builder.Tree)
 	if err != nil {
@@ -87,8 +87,8 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, started t
 	for _, d := range sc.Notifications.Destinations {
 		dests = append(dests, notify.Destination{Name: d.Name, Address: d.Address, Version: d.Version, Inform: d.Inform,
 			Community: d.Community, Timeout: d.Timeout, Retries: d.Retries, QueueSize: d.QueueSize,
-			User: notify.User{Name: d.User.Name, AuthProto: proto(d.User.AuthProtocol), AuthPass: d.User.AuthPassword,
-				PrivProto: proto(d.User.PrivProtocol), PrivPass: d.User.PrivPassword}})
+			User: notify.User{Name: d.User.Name, AuthProto: d.User.AuthProtocol, AuthPass: d.User.AuthPassword,
+				PrivProto: d.User.PrivProtocol, PrivPass: d.User.PrivPassword}})
 	}
 	sender, err := notify.New(dests, notify.Engine{ID: id, Boots: func() uint32 { return boots }, Time: engTime}, builder.Uptime, log.With("component", "snmp-notify"))
 	if err != nil {
@@ -110,10 +110,6 @@ func newSNMP(cfg Config, b backends.Backend, inv *inventory.Inventory, started t
 	}
 	return &snmpFace{agent: ag, builder: builder, sender: sender, notifier: notifier, sub: inv.Subscribe(1 << 17)}, nil
 }
-
-// proto turns the config's protocol names ("SHA-256", "AES-192") into the
-// agent's ("SHA256", "AES192").
-func proto(p string) string { return strings.ReplaceAll(strings.ToUpper(p), "-", "") }
 
 // run serves until ctx ends.
 func (s *snmpFace) run(ctx context.Context, log *slog.Logger) error {

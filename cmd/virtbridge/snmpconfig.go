@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/snmp/mib"
+	"github.com/virtbridge/virtbridge/snmp/usm"
 )
 
 // SNMPConfig is the snmp: section.
@@ -102,11 +103,6 @@ func (c *SNMPConfig) stateDir() string {
 	return filepath.Join(os.TempDir(), "virtbridge")
 }
 
-var (
-	authProtocols = []string{"", "MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"}
-	privProtocols = []string{"", "DES", "AES", "AES-192", "AES-256"}
-)
-
 func (c *SNMPConfig) validate() []error {
 	if !c.Enabled {
 		return nil
@@ -171,11 +167,11 @@ func (u *UserConfig) check(where string) []error {
 	if u.Name == "" {
 		errs = append(errs, fmt.Errorf("%s: name is empty", where))
 	}
-	if !slices.Contains(authProtocols, u.AuthProtocol) {
-		errs = append(errs, fmt.Errorf("%s: auth_protocol %q, want one of %s", where, u.AuthProtocol, strings.Join(authProtocols[1:], ", ")))
+	if _, err := usm.ParseAuth(u.AuthProtocol); err != nil {
+		errs = append(errs, fmt.Errorf("%s: auth_protocol: %w", where, err))
 	}
-	if !slices.Contains(privProtocols, u.PrivProtocol) {
-		errs = append(errs, fmt.Errorf("%s: priv_protocol %q, want one of %s", where, u.PrivProtocol, strings.Join(privProtocols[1:], ", ")))
+	if _, err := usm.ParsePriv(u.PrivProtocol); err != nil {
+		errs = append(errs, fmt.Errorf("%s: priv_protocol: %w", where, err))
 	}
 	if u.PrivProtocol != "" && u.AuthProtocol == "" {
 		errs = append(errs, fmt.Errorf("%s: privacy needs authentication (set auth_protocol)", where))
