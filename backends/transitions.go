@@ -1,5 +1,7 @@
 package backends
 
+import "context"
+
 // PowerOp is a state-changing operation on a domain.
 type PowerOp uint8
 
@@ -48,4 +50,18 @@ func (op PowerOp) Allows(s State) bool {
 		}
 	}
 	return false
+}
+
+// Apply carries out op on the domain through ops: the one place a power
+// operation turns into a backend call, for every front end.
+func (op PowerOp) Apply(ctx context.Context, ops Operations, uuid string) error {
+	calls := map[PowerOp]func(context.Context, string) error{
+		OpStart: ops.Start, OpShutdown: ops.Shutdown, OpDestroy: ops.Destroy, OpReboot: ops.Reboot,
+		OpReset: ops.Reset, OpSuspend: ops.Suspend, OpResume: ops.Resume, OpManagedSave: ops.ManagedSave,
+	}
+	call, ok := calls[op]
+	if !ok {
+		return Errorf(op.String(), uuid, ErrInvalidArgument, "unknown power operation %d", op)
+	}
+	return call(ctx, uuid)
 }

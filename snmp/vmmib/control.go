@@ -105,7 +105,7 @@ func (c *Control) commit(_ context.Context, r *vmRow, vb mib.Varbind) error {
 	c.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), controlTimeout)
 		defer cancel()
-		err := c.run(ctx, op, uuid)
+		err := op.Apply(ctx, c.ops, uuid)
 		if err != nil {
 			c.Failures.Add(1)
 			c.set(uuid, controlState{request: v, status: statusFailed, errText: truncate(err.Error(), 255)})
@@ -119,26 +119,6 @@ func (c *Control) commit(_ context.Context, r *vmRow, vb mib.Varbind) error {
 		c.log.Info("SNMP control request done", "domain", name, "request", op.String())
 	})
 	return nil
-}
-
-func (c *Control) run(ctx context.Context, op backends.PowerOp, uuid string) error {
-	switch op {
-	case backends.OpStart:
-		return c.ops.Start(ctx, uuid)
-	case backends.OpShutdown:
-		return c.ops.Shutdown(ctx, uuid)
-	case backends.OpDestroy:
-		return c.ops.Destroy(ctx, uuid)
-	case backends.OpReboot:
-		return c.ops.Reboot(ctx, uuid)
-	case backends.OpReset:
-		return c.ops.Reset(ctx, uuid)
-	case backends.OpSuspend:
-		return c.ops.Suspend(ctx, uuid)
-	case backends.OpResume:
-		return c.ops.Resume(ctx, uuid)
-	}
-	return backends.Errorf(op.String(), uuid, backends.ErrNotSupported, "not a control request")
 }
 
 // truncate cuts s to at most n bytes on a character boundary
