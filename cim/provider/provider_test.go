@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/virtbridge/virtbridge/backends"
+	"github.com/virtbridge/virtbridge/backends/inventory"
+	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim"
+	cimmof "github.com/virtbridge/virtbridge/cim/mof"
+	"github.com/virtbridge/virtbridge/mof"
+)
+
+const ns = "root/virtualization"
+
+func schema(t *testing.T) Schema {
+	t.Helper()
+	repo := cim.NewRepository()
+	if _, err := cimmof.Load(mof.FS, mof.Files, repo, ns); err != nil {
+		t.Fatalf("loading mof/: %v", err)
+	}
+	return Schema{Repo: repo, Namespace: ns}
+}
+
+// TestVirtualSystems maps a real test-driver test bed and checks every VM
+// as DSP1057 says, against the generator's plan.
+func TestVirtualSystems(t *testing.T) {
+	s := schema(t)
+	path := filepath.Join(t.TempDir(), "node.xml")
+	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 30, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
+	if err := inv.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	snap := inv.Snapshot()
+	want := map[string]struct {
+		enabled   uint16
+		available []uint16
+	}{
+		testbed.StateRunning: {2, []uint16{3, 4, 6, 9, 10, 11}},
+		testbed.StatePaused:  {9, []uint16{2, 3, 4, 6, 11}},
+		testbed.StateShutOff: {3, []uint16{2}},
+	}
+	for _, p := range plan {
+		d, ok := snap.Domain(p.UUID)
+		if !ok {
+			t.Fatalf("%s missing", p.Name)
+		}
+		inst, err := s.VirtualSystem(d, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(name string) cim.Value {
+			v, ok := inst.Get(name)
+			if !ok {
+				t.Fatalf("%s: no %s", p.Name, name)
+			}
+			return v
+		}
+		if get("Name").String() != `"`+p.UUID+`"` || get("ElementName").String() != `"`+p.Name+`"` {
+			t.Errorf("%s: Name %s ElementName %s", p.Name, get("Name"), get("ElementName"))
+		}
+		w := want[p.State]
+		if got := get("EnabledState").String(); got != itoa(w.enabled) {
+			t.Errorf("%s (%s): EnabledState %s, want %d", p.Name, p.State, got, w.enabled)
+		}
+		if got := get("AvailableRequestedStates").String(); got != arr(w.available) {
+			t.Errorf("%s (%s): AvailableRequestedStates %s, want %s", p.Name, p.State, got, arr(w.available))
+		}
+		if !strings.Contains(inst.Path.String(), `Name="`+p.UUID+`"`) || inst.Path.ClassName != "VB_ComputerSystem" {
+			t.Errorf("path %s", inst.Path.String())
+		}
+	}
+}
+
+func itoa(x uint16) string { return strings.TrimSpace(cim.Uint16(x).String()) }
+
+func arr(xs []uint16) string { return uint16s(xs).String() }
+
+// TestRequestedStateOp is DSP1057 §8.1.1's answer for each request.
+func TestRequestedStateOp(t *testing.T) {
+	cases := []struct {
+		req           uint16
+		from          backends.State
+		op            backends.PowerOp
+		supported, ok bool
+	}{
+		{2, backends.StateShutOff, backends.OpStart, true, true},
+		{2, backends.StatePaused, backends.OpResume, true, true},
+		{2, backends.StateRunning, 0, true, false}, // 4097
+		{9, backends.StateRunning, backends.OpSuspend, true, true},
+		{9, backends.StateShutOff, 0, true, false},
+		{3, backends.StatePaused, backends.OpDestroy, true, true},
+		{6, backends.StateRunning, backends.OpManagedSave, true, true},
+		{10, backends.StateRunning, backends.OpReboot, true, true},
+		{11, backends.StatePaused, backends.OpReset, true, true},
+		{7, backends.StateRunning, 0, false, false}, // not a supported value: 5
+	}
+	for _, c := range cases {
+		op, sup, ok := RequestedStateOp(c.req, c.from)
+		if op != c.op || sup != c.supported || ok != c.ok {
+			t.Errorf("RequestedState %d from %v: %v %v %v, want %v %v %v", c.req, c.from, op, sup, ok, c.op, c.supported, c.ok)
+		}
+	}
+	if got := requestedStatesSupported(); !slices.Equal(got, []uint16{2, 3, 4, 6, 9, 10, 11}) {
+		t.Errorf("RequestedStatesSupported %v", got)
+	}
+}
