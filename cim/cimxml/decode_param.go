@@ -1,0 +1,166 @@
+package cimxml
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/virtbridge/virtbridge/cim"
+)
+
+// param reads the content of an IPARAMVALUE or PARAMVALUE.
+func (d *decoder) param(n *node) (Param, error) {
+	if len(n.kids) == 0 {
+		if strings.TrimSpace(n.text.String()) != "" {
+			return Param{}, notValid("text outside VALUE")
+		}
+		return Param{Kind: ParamNull}, nil
+	}
+	if len(n.kids) > 1 {
+		return Param{}, notValid("more than one value")
+	}
+	typ, err := paramType(n)
+	if err != nil {
+		return Param{}, err
+	}
+	embedded, _ := n.attr("EmbeddedObject")
+	k := n.kids[0]
+	switch k.name {
+	case "VALUE", "VALUE.ARRAY":
+		v, err := d.value(k, typ, embedded)
+		return Param{Kind: ParamValue, Value: v}, err
+	case "VALUE.REFERENCE":
+		p, err := d.reference(k)
+		return Param{Kind: ParamReference, Path: &p, Value: cim.Ref(p)}, err
+	case "VALUE.REFARRAY":
+		var refs []cim.Value
+		for _, r := range k.kids {
+			if r.name == "VALUE.NULL" {
+				refs = append(refs, cim.Null(cim.TypeReference))
+				continue
+			}
+			if r.name != "VALUE.REFERENCE" {
+				return Param{}, notValid("VALUE.REFARRAY holds %s", r.name)
+			}
+			p, err := d.reference(r)
+			if err != nil {
+				return Param{}, err
+			}
+			refs = append(refs, cim.Ref(p))
+		}
+		v, err := cim.Array(cim.TypeReference, refs...)
+		return Param{Kind: ParamValue, Value: v}, err
+	case "CLASSNAME":
+		c, err := className(k)
+		return Param{Kind: ParamClassName, ClassName: c}, err
+	case "INSTANCENAME":
+		p, err := d.instanceName(k)
+		return Param{Kind: ParamInstanceName, Path: &p}, err
+	case "INSTANCE":
+		inst, err := d.instance(k)
+		return Param{Kind: ParamInstance, Instance: inst}, err
+	case "VALUE.NAMEDINSTANCE":
+		if err := pair(k, "INSTANCENAME", "INSTANCE"); err != nil {
+			return Param{}, err
+		}
+		p, err := d.instanceName(k.kids[0])
+		if err != nil {
+			return Param{}, err
+		}
+		inst, err := d.instance(k.kids[1])
+		if err != nil {
+			return Param{}, err
+		}
+		inst.Path = p
+		return Param{Kind: ParamInstance, Instance: inst, Path: &p}, nil
+	case "CLASS", "QUALIFIER.DECLARATION":
+		return Param{}, &RequestError{Kind: NotSupported, Err: fmt.Errorf("%s parameters are not supported", k.name)}
+	}
+	return Param{}, notValid("unexpected %s", k.name)
+}
+
+// paramType reads PARAMTYPE (PARAMVALUE) or TYPE; TypeInvalid if absent.
+func paramType(n *node) (cim.Type, error) {
+	tn, ok := n.attr("PARAMTYPE")
+	if !ok {
+		tn, ok = n.attr("TYPE")
+	}
+	if !ok {
+		return cim.TypeInvalid, nil
+	}
+	t, ok := cim.ParseType(tn)
+	if !ok || t.IsEmbedded() {
+		return cim.TypeInvalid, notValid("unknown type %q", tn)
+	}
+	return t, nil
+}
+
+// value reads VALUE or VALUE.ARRAY. An untyped value is a string;
+// embedded ("instance"/"object") values are parsed as INSTANCE.
+func (d *decoder) value(n *node, t cim.Type, embedded string) (cim.Value, error) {
+	et := t
+	switch embedded {
+	case "":
+	case "instance", "object":
+		if t != cim.TypeInvalid && t != cim.TypeString {
+			return cim.Value{}, notValid("EmbeddedObject on a %s", t)
+		}
+		et = cim.TypeInstance
+		if embedded == "object" {
+			et = cim.TypeObject
+		}
+	default:
+		return cim.Value{}, notValid("EmbeddedObject %q", embedded)
+	}
+	if et == cim.TypeInvalid {
+		et = cim.TypeString
+	}
+	if n.name == "VALUE" {
+		return d.scalar(n, et)
+	}
+	var elems []cim.Value
+	for _, k := range n.kids {
+		if k.name == "VALUE.NULL" && len(k.kids) == 0 {
+			elems = append(elems, cim.Null(et))
+			continue
+		}
+		if k.name != "VALUE" {
+			return cim.Value{}, notValid("VALUE.ARRAY holds %s", k.name)
+		}
+		v, err := d.scalar(k, et)
+		if err != nil {
+			return cim.Value{}, err
+		}
+		elems = append(elems, v)
+	}
+	return cim.Array(et, elems...)
+}
+
+func (d *decoder) scalar(n *node, t cim.Type) (cim.Value, error) {
+	if len(n.kids) != 0 {
+		return cim.Value{}, notValid("VALUE holds %s", n.kids[0].name)
+	}
+	if t.IsEmbedded() {
+		inst, err := d.embeddedInstance(n.text.String())
+		if err != nil {
+			return cim.Value{}, err
+		}
+		return cim.NewValue(t, inst)
+	}
+	return parseScalar(t, n.text.String())
+}
+
+func (d *decoder) embeddedInstance(text string) (*cim.Instance, error) {
+	if d.embed >= d.lim.MaxEmbed {
+		return nil, notValid("embedded objects nested deeper than %d", d.lim.MaxEmbed)
+	}
+	root, err := readTree(strings.NewReader(text), &d.budget)
+	if err != nil {
+		return nil, fmt.Errorf("embedded object: %w", err)
+	}
+	if root.name != "INSTANCE" {
+		return nil, &RequestError{Kind: NotSupported, Err: fmt.Errorf("embedded %s is not supported", root.name)}
+	}
+	d.embed++
+	defer func() { d.embed-- }()
+	return d.instance(root)
+}

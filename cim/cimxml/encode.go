@@ -1,0 +1,135 @@
+package cimxml
+
+import (
+	"bufio"
+	"encoding/xml"
+	"fmt"
+	"io"
+)
+
+// Encoder streams a CIM-XML response. Calls write in document order:
+//
+//	e.StartIMethodResponse(id, "EnumerateInstances")
+//	e.StartReturnValue()
+//	e.WriteNamedInstance(inst, filter) // as many as there are
+//	e.End()
+//
+// The first write error sticks: later calls do nothing and End returns it.
+type Encoder struct {
+	w     *bufio.Writer
+	open  []string // elements to close, innermost last
+	err   error
+	depth int // embedded-object nesting, to bound recursion
+}
+
+// NewEncoder returns an Encoder writing to w.
+func NewEncoder(w io.Writer) *Encoder { return &Encoder{w: bufio.NewWriter(w)} }
+
+// Err returns the first error met.
+func (e *Encoder) Err() error { return e.err }
+
+// StartIMethodResponse writes the envelope up to IMETHODRESPONSE.
+func (e *Encoder) StartIMethodResponse(messageID, method string) {
+	e.envelope(messageID)
+	e.start("IMETHODRESPONSE", "NAME", method)
+}
+
+// StartMethodResponse writes the envelope up to METHODRESPONSE.
+func (e *Encoder) StartMethodResponse(messageID, method string) {
+	e.envelope(messageID)
+	e.start("METHODRESPONSE", "NAME", method)
+}
+
+func (e *Encoder) envelope(id string) {
+	if len(e.open) != 0 {
+		e.fail(fmt.Errorf("response started inside %s", e.open[len(e.open)-1]))
+		return
+	}
+	e.raw(`<?xml version="1.0" encoding="utf-8" ?>` + "\n")
+	e.start("CIM", "CIMVERSION", "2.0", "DTDVERSION", "2.0")
+	e.start("MESSAGE", "ID", id, "PROTOCOLVERSION", "1.0")
+	e.start("SIMPLERSP")
+}
+
+// StartReturnValue opens IRETURNVALUE; EndReturnValue closes it.
+func (e *Encoder) StartReturnValue() { e.start("IRETURNVALUE") }
+
+// EndReturnValue closes IRETURNVALUE.
+func (e *Encoder) EndReturnValue() { e.end("IRETURNVALUE") }
+
+// WriteError writes ERROR in place of a return value.
+func (e *Encoder) WriteError(ce *Error) {
+	attrs := []string{"CODE", fmt.Sprint(uint32(ce.Status))}
+	if ce.Description != "" {
+		attrs = append(attrs, "DESCRIPTION", ce.Description)
+	}
+	e.empty("ERROR", attrs...)
+}
+
+// End closes every open element and flushes.
+func (e *Encoder) End() error {
+	for len(e.open) > 0 {
+		e.end(e.open[len(e.open)-1])
+	}
+	if e.err == nil {
+		e.err = e.w.Flush()
+	}
+	return e.err
+}
+
+func (e *Encoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+func (e *Encoder) raw(s string) {
+	if e.err == nil {
+		_, e.err = e.w.WriteString(s)
+	}
+}
+
+// text writes s escaped for element content or an attribute value.
+func (e *Encoder) text(s string) {
+	if e.err == nil {
+		e.err = xml.EscapeText(e.w, []byte(s))
+	}
+}
+
+func (e *Encoder) tag(name string, attrs []string, close string) {
+	e.raw("<" + name)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		e.raw(" " + attrs[i] + `="`)
+		e.text(attrs[i+1])
+		e.raw(`"`)
+	}
+	e.raw(close)
+}
+
+// start opens name with attribute name/value pairs.
+func (e *Encoder) start(name string, attrs ...string) {
+	e.tag(name, attrs, ">")
+	e.open = append(e.open, name)
+}
+
+func (e *Encoder) empty(name string, attrs ...string) { e.tag(name, attrs, "/>") }
+
+func (e *Encoder) end(name string) {
+	if n := len(e.open); n == 0 || e.open[n-1] != name {
+		e.fail(fmt.Errorf("closing %s out of order", name))
+		return
+	}
+	e.open = e.open[:len(e.open)-1]
+	e.raw("</" + name + ">")
+	switch name {
+	case "CIM", "MESSAGE", "SIMPLERSP", "IMETHODRESPONSE", "METHODRESPONSE", "IRETURNVALUE":
+		e.raw("\n") // envelope elements end their own lines, as sfcb's do
+	}
+}
+
+// leaf writes <name attrs>text</name>.
+func (e *Encoder) leaf(name, text string, attrs ...string) {
+	e.tag(name, attrs, ">")
+	e.text(text)
+	e.raw("</" + name + ">")
+}
