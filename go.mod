@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/gosnmp/gosnmp v1.47.0
+	golang.org/x/crypto v0.40.0
 	gopkg.in/yaml.v3 v3.0.1
 	libvirt.org/go/libvirt v1.11010.0
 	libvirt.org/go/libvirtxml v1.11010.0
