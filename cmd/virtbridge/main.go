@@ -24,6 +24,7 @@ commands:
   serve       run the agent
   inventory   print what the agent sees (a table, or --json)
   testbed     write a libvirt test-driver file with N domains
+  passwd      add or update a CIM-XML / WS-Man user (password on stdin)
   version     print the version
 
 Run "virtbridge <command> -h" for a command's flags.
@@ -35,11 +36,16 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runIO(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: testable, returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// runIO is run with a standard input, for passwd.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -52,12 +58,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdInventory(ctx, args[1:], stdout, stderr)
 	case "testbed":
 		err = cmdTestbed(args[1:], stdout, stderr)
+	case "passwd":
+		err = cmdPasswd(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "virtbridge %s\n", version)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q; commands are serve, inventory, testbed, version", args[0])}
+		err = usageError{fmt.Sprintf("unknown command %q; commands are serve, inventory, testbed, passwd, version", args[0])}
 	}
 	switch {
 	case err == nil:
