@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,6 +143,8 @@ snmp:
 	cmd := exec.CommandContext(ctx, bin, "serve", "--config", cfgPath)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
+	// If the test binary dies before its cleanups run, the agent goes too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	pr, pw := io.Pipe()
 	buf := &lockedBuffer{}
 	cmd.Stderr = io.MultiWriter(pw, buf)
