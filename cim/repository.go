@@ -83,6 +83,18 @@ func (r *Repository) get(ns string) (*namespace, error) {
 	return n, nil
 }
 
+// inNamespace runs f on namespace ns under the read lock.
+func inNamespace[T any](r *Repository, ns string, f func(*namespace) (T, error)) (T, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n, err := r.get(ns)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return f(n)
+}
+
 // AddQualifierDecl declares a qualifier in namespace ns, replacing any
 // declaration of the same name.
 func (r *Repository) AddQualifierDecl(ns string, d QualifierDecl) error {
@@ -117,55 +129,39 @@ func (r *Repository) AddQualifierDecl(ns string, d QualifierDecl) error {
 
 // QualifierDecl returns the declaration of qualifier name in ns.
 func (r *Repository) QualifierDecl(ns, name string) (*QualifierDecl, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	d := n.quals[strings.ToLower(name)]
-	if d == nil {
-		return nil, fmt.Errorf("qualifier %s in %s: %w", name, ns, ErrNotFound)
-	}
-	return d, nil
+	return inNamespace(r, ns, func(n *namespace) (*QualifierDecl, error) {
+		d := n.quals[strings.ToLower(name)]
+		if d == nil {
+			return nil, fmt.Errorf("qualifier %s in %s: %w", name, ns, ErrNotFound)
+		}
+		return d, nil
+	})
 }
 
 // QualifierDecls returns the qualifier declarations of ns in the order
 // declared.
 func (r *Repository) QualifierDecls(ns string) ([]*QualifierDecl, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(n.qorder), nil
+	return inNamespace(r, ns, func(n *namespace) ([]*QualifierDecl, error) {
+		return slices.Clone(n.qorder), nil
+	})
 }
 
 // Class returns the resolved class name in ns.
 func (r *Repository) Class(ns, name string) (*Class, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	c := n.classes[strings.ToLower(name)]
-	if c == nil {
-		return nil, fmt.Errorf("class %s in %s: %w", name, ns, ErrNotFound)
-	}
-	return c, nil
+	return inNamespace(r, ns, func(n *namespace) (*Class, error) {
+		c := n.classes[strings.ToLower(name)]
+		if c == nil {
+			return nil, fmt.Errorf("class %s in %s: %w", name, ns, ErrNotFound)
+		}
+		return c, nil
+	})
 }
 
 // Classes returns every class of ns in the order added.
 func (r *Repository) Classes(ns string) ([]*Class, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(n.order), nil
+	return inNamespace(r, ns, func(n *namespace) ([]*Class, error) {
+		return slices.Clone(n.order), nil
+	})
 }
 
 // Subclasses returns the subclasses of class name in ns, the direct ones
@@ -173,47 +169,39 @@ func (r *Repository) Classes(ns string) ([]*Class, error) {
 // empty name stands for the root: its direct subclasses are the classes
 // without superclass. The class itself is not included.
 func (r *Repository) Subclasses(ns, name string, deep bool) ([]*Class, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	if name != "" && n.classes[strings.ToLower(name)] == nil {
-		return nil, fmt.Errorf("subclasses of %s in %s: %w", name, ns, ErrNotFound)
-	}
-	var out []*Class
-	var walk func(key string)
-	walk = func(key string) {
-		for _, c := range n.subs[key] {
-			out = append(out, c)
-			if deep {
-				walk(strings.ToLower(c.Name))
+	return inNamespace(r, ns, func(n *namespace) ([]*Class, error) {
+		if name != "" && n.classes[strings.ToLower(name)] == nil {
+			return nil, fmt.Errorf("subclasses of %s in %s: %w", name, ns, ErrNotFound)
+		}
+		var out []*Class
+		var walk func(key string)
+		walk = func(key string) {
+			for _, c := range n.subs[key] {
+				out = append(out, c)
+				if deep {
+					walk(strings.ToLower(c.Name))
+				}
 			}
 		}
-	}
-	walk(strings.ToLower(name))
-	return out, nil
+		walk(strings.ToLower(name))
+		return out, nil
+	})
 }
 
 // SuperClasses returns the superclass chain of class name, nearest first.
 func (r *Repository) SuperClasses(ns, name string) ([]string, error) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n, err := r.get(ns)
-	if err != nil {
-		return nil, err
-	}
-	c := n.classes[strings.ToLower(name)]
-	if c == nil {
-		return nil, fmt.Errorf("superclasses of %s in %s: %w", name, ns, ErrNotFound)
-	}
-	var out []string
-	for c.SuperClass != "" {
-		c = n.classes[strings.ToLower(c.SuperClass)]
-		out = append(out, c.Name)
-	}
-	return out, nil
+	return inNamespace(r, ns, func(n *namespace) ([]string, error) {
+		c := n.classes[strings.ToLower(name)]
+		if c == nil {
+			return nil, fmt.Errorf("superclasses of %s in %s: %w", name, ns, ErrNotFound)
+		}
+		var out []string
+		for c.SuperClass != "" {
+			c = n.classes[strings.ToLower(c.SuperClass)]
+			out = append(out, c.Name)
+		}
+		return out, nil
+	})
 }
 
 // IsA reports whether class name in ns is ancestor or one of its
