@@ -166,16 +166,11 @@ func ErrorFor(err error) *Error {
 	return &Error{Status: st, Description: err.Error()}
 }
 
+// statusOfKind: the cim package's error kinds are numbered as the CIM
+// status codes they stand for.
 func statusOfKind(k cim.ErrorKind) Status {
-	switch k {
-	case cim.ErrInvalidNamespace:
-		return StatusInvalidNamespace
-	case cim.ErrNotFound:
-		return StatusNotFound
-	case cim.ErrInvalidSuperclass:
-		return StatusInvalidSuperclass
-	case cim.ErrAlreadyExists:
-		return StatusAlreadyExists
+	if !k.Known() {
+		return StatusFailed
 	}
-	return StatusFailed
+	return Status(k)
 }
