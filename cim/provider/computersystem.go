@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends"
@@ -85,5 +86,25 @@ func (s Schema) VirtualSystem(d *backends.Domain, now time.Time) (*cim.Instance,
 		}
 	}
 	inst.Set("OnTimeInMilliseconds", cim.Uint64(onTime))
+	return s.finish(classComputerSystem, inst)
+}
+
+// HostSystem is the hypervisor host as DSP1042's host computer system,
+// named by its host name (as Hyper-V names its host).
+func (s Schema) HostSystem(h backends.Host) (*cim.Instance, error) {
+	inst, err := s.newInstance(classComputerSystem)
+	if err != nil {
+		return nil, err
+	}
+	inst.Set("CreationClassName", cim.String(classComputerSystem))
+	inst.Set("Name", cim.String(h.Hostname))
+	inst.Set("ElementName", cim.String(h.Hostname))
+	inst.Set("Caption", cim.String("Hosting Computer System"))
+	inst.Set("Description", cim.String(strings.TrimSpace(h.HypervisorType+" "+h.HypervisorVersion)))
+	inst.Set("EnabledState", cim.Uint16(enabledEnabled))
+	inst.Set("RequestedState", cim.Uint16(requestedNotApplicable))
+	inst.Set("HealthState", cim.Uint16(healthOK))
+	inst.Set("PrimaryStatus", cim.Uint16(primaryOK))
+	inst.Set("OperationalStatus", uint16s([]uint16{opOK}))
 	return s.finish(classComputerSystem, inst)
 }

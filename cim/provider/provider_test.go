@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -118,4 +119,76 @@ func TestRequestedStateOp(t *testing.T) {
 	if got := requestedStatesSupported(); !slices.Equal(got, []uint16{2, 3, 4, 6, 9, 10, 11}) {
 		t.Errorf("RequestedStatesSupported %v", got)
 	}
+}
+
+// TestEnumerateAndGet: polymorphic enumeration and lookup by key over a
+// real test bed.
+func TestEnumerateAndGet(t *testing.T) {
+	s := schema(t)
+	path := filepath.Join(t.TempDir(), "node.xml")
+	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 12, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
+	if err := inv.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	v := s.At(inv.Snapshot(), time.Now())
+	var names []string
+	for _, class := range []string{"CIM_ComputerSystem", "CIM_ManagedElement", "VB_ComputerSystem"} {
+		names = names[:0]
+		err := v.Enumerate(class, func(inst *cim.Instance) error {
+			n, _ := inst.Get("Name")
+			s, _ := n.Str()
+			names = append(names, s)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(names) != len(plan)+1 || names[0] != inv.Snapshot().Host.Hostname {
+			t.Fatalf("%s: %d instances (%v), want the host and %d VMs", class, len(names), names, len(plan))
+		}
+	}
+	for _, p := range plan {
+		if !slices.Contains(names, p.UUID) {
+			t.Errorf("%s missing from the enumeration", p.UUID)
+		}
+	}
+	// Get by key, as a client would send it: untyped, upper-case UUID.
+	vm := plan[3]
+	got, err := v.Get(mustPath(t, `root/virtualization:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="`+strings.ToUpper(vm.UUID)+`"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := got.Get("ElementName"); n.String() != `"`+vm.Name+`"` {
+		t.Errorf("Get returned %s", n)
+	}
+	for path, want := range map[string]error{
+		`root/virtualization:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="00000000-0000-4000-8000-000000000000"`: cim.ErrNotFound,
+		`root/virtualization:VB_ComputerSystem.CreationClassName="CIM_ComputerSystem",Name="` + vm.UUID + `"`:                     cim.ErrNotFound,
+		`root/virtualization:No_Such_Class.Name="x"`: cim.ErrInvalidClass,
+	} {
+		if _, err := v.Get(mustPath(t, path)); !errors.Is(err, want) {
+			t.Errorf("Get(%s): %v, want %v", path, err, want)
+		}
+	}
+	if err := v.Enumerate("No_Such_Class", func(*cim.Instance) error { return nil }); !errors.Is(err, cim.ErrInvalidClass) {
+		t.Errorf("Enumerate of an unknown class: %v", err)
+	}
+}
+
+func mustPath(t *testing.T, s string) cim.ObjectPath {
+	t.Helper()
+	p, err := cim.ParseObjectPath(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
