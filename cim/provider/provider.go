@@ -29,9 +29,65 @@ type classProvider struct {
 	get       func(v *View, p cim.ObjectPath) (*cim.Instance, error)
 }
 
-// providers are the concrete classes served, by lower-case name.
+// providers are the concrete classes served, by lower-case name; a
+// constant table, never written after start.
 var providers = map[string]classProvider{
 	strings.ToLower(classComputerSystem): {enumerateSystems, getSystem},
+	strings.ToLower(classProcessor):      deviceProvider(classProcessor),
+	strings.ToLower(classMemory):         deviceProvider(classMemory),
+	strings.ToLower(classLogicalDisk):    deviceProvider(classLogicalDisk),
+	strings.ToLower(classEthernetPort):   deviceProvider(classEthernetPort),
+}
+
+// associations answer, for a source object, the association instances of
+// one concrete association class that reference it; in a fixed order.
+var associations = []struct {
+	class  string
+	answer func(v *View, source cim.ObjectPath) ([]*cim.Instance, error)
+}{
+	{classSystemDevice, systemDevices},
+}
+
+// References streams the association instances that refer to source,
+// of assocClass or its subclasses ("" for any) (DSP0200 References).
+func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*cim.Instance) error) error {
+	for _, a := range associations {
+		if assocClass != "" && !v.s.Repo.IsA(v.s.Namespace, a.class, assocClass) {
+			continue
+		}
+		insts, err := a.answer(v, source)
+		if err != nil {
+			return err
+		}
+		for _, inst := range insts {
+			if err := emit(inst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Associators streams the objects at the other end of source's
+// associations of assocClass, which are of resultClass ("" for any)
+// (DSP0200 Associators).
+func (v *View) Associators(source cim.ObjectPath, assocClass, resultClass string, emit func(*cim.Instance) error) error {
+	return v.References(source, assocClass, func(a *cim.Instance) error {
+		for _, pv := range a.Properties {
+			ref, ok := pv.Value.Ref()
+			if !ok || ref.Equal(source) || (resultClass != "" && !v.s.Repo.IsA(v.s.Namespace, ref.ClassName, resultClass)) {
+				continue
+			}
+			inst, err := v.Get(ref)
+			if err != nil {
+				return err
+			}
+			if err := emit(inst); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Enumerate streams the instances of class and of every subclass

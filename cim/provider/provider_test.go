@@ -141,7 +141,7 @@ func TestEnumerateAndGet(t *testing.T) {
 	}
 	v := s.At(inv.Snapshot(), time.Now())
 	var names []string
-	for _, class := range []string{"CIM_ComputerSystem", "CIM_ManagedElement", "VB_ComputerSystem"} {
+	for _, class := range []string{"CIM_ComputerSystem", "CIM_System", "VB_ComputerSystem"} {
 		names = names[:0]
 		err := v.Enumerate(class, func(inst *cim.Instance) error {
 			n, _ := inst.Get("Name")
