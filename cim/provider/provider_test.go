@@ -19,7 +19,9 @@ import (
 
 const ns = "root/virtualization"
 
-func schema(t *testing.T) Schema {
+func schema(t *testing.T) Schema { return schemaB(t) }
+
+func schemaB(t testing.TB) Schema {
 	t.Helper()
 	repo := cim.NewRepository()
 	if _, err := cimmof.Load(mof.FS, mof.Files, repo, ns); err != nil {
