@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -178,9 +179,12 @@ func (td *Trapd) read(out interface{ Read([]byte) (int, error) }, ready chan str
 			// net-snmp wraps long Hex-STRINGs at 16 octets: the rest of
 			// the last record's last value.
 			if n := len(td.records); n > 0 && hexLine.MatchString(line) {
-				vbs := td.records[n-1].Varbinds
-				if k := len(vbs); k > 0 && strings.HasPrefix(vbs[k-1].Value, "Hex-STRING:") {
-					vbs[k-1].Value = strings.TrimSpace(vbs[k-1].Value) + " " + strings.TrimSpace(line)
+				rec := td.records[n-1]
+				if k := len(rec.Varbinds); k > 0 && strings.HasPrefix(rec.Varbinds[k-1].Value, "Hex-STRING:") {
+					// Copy on write: callers may hold the earlier record.
+					rec.Varbinds = slices.Clone(rec.Varbinds)
+					rec.Varbinds[k-1].Value = strings.TrimSpace(rec.Varbinds[k-1].Value) + " " + strings.TrimSpace(line)
+					td.records[n-1] = rec
 					close(td.changed)
 					td.changed = make(chan struct{})
 				}
