@@ -76,15 +76,3 @@ func (s Schema) Device(d *backends.Domain, dev device) (*cim.Instance, error) {
 	dev.fill(inst)
 	return s.finish(dev.class, inst)
 }
-
-// systemDevice is the VB_SystemDevice association between a VM and one of
-// its devices.
-func (s Schema) systemDevice(vm, dev cim.ObjectPath) (*cim.Instance, error) {
-	inst, err := s.newInstance(classSystemDevice)
-	if err != nil {
-		return nil, err
-	}
-	inst.Set("GroupComponent", cim.Ref(vm))
-	inst.Set("PartComponent", cim.Ref(dev))
-	return s.finish(classSystemDevice, inst)
-}

@@ -37,31 +37,35 @@ var providers = map[string]classProvider{
 	strings.ToLower(classMemory):         deviceProvider(classMemory),
 	strings.ToLower(classLogicalDisk):    deviceProvider(classLogicalDisk),
 	strings.ToLower(classEthernetPort):   deviceProvider(classEthernetPort),
+	strings.ToLower(classVSSD):           settingProvider(classVSSD),
+	strings.ToLower(classProcRASD):       settingProvider(classProcRASD),
+	strings.ToLower(classMemRASD):        settingProvider(classMemRASD),
+	strings.ToLower(classStorageRASD):    settingProvider(classStorageRASD),
+	strings.ToLower(classEthernetRASD):   settingProvider(classEthernetRASD),
 }
 
-// associations answer, for a source object, the association instances of
-// one concrete association class that reference it; in a fixed order.
-var associations = []struct {
-	class  string
-	answer func(v *View, source cim.ObjectPath) ([]*cim.Instance, error)
-}{
-	{classSystemDevice, systemDevices},
-}
-
-// References streams the association instances that refer to source,
-// of assocClass or its subclasses ("" for any) (DSP0200 References).
+// References streams the association instances that refer to source, of
+// assocClass or its subclasses ("" for any) (DSP0200 References). Every
+// association served is within one VM, so only that VM is looked at.
 func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*cim.Instance) error) error {
-	for _, a := range associations {
-		if assocClass != "" && !v.s.Repo.IsA(v.s.Namespace, a.class, assocClass) {
+	d, ok := v.vmOf(source)
+	if !ok {
+		return nil
+	}
+	all, err := v.vmAssociations(d)
+	if err != nil {
+		return err
+	}
+	for _, a := range all {
+		if assocClass != "" && !v.s.Repo.IsA(v.s.Namespace, a.ClassName, assocClass) {
 			continue
 		}
-		insts, err := a.answer(v, source)
-		if err != nil {
-			return err
-		}
-		for _, inst := range insts {
-			if err := emit(inst); err != nil {
-				return err
+		for _, pv := range a.Properties {
+			if ref, ok := pv.Value.Ref(); ok && samePath(ref, source) {
+				if err := emit(a); err != nil {
+					return err
+				}
+				break
 			}
 		}
 	}
@@ -75,7 +79,7 @@ func (v *View) Associators(source cim.ObjectPath, assocClass, resultClass string
 	return v.References(source, assocClass, func(a *cim.Instance) error {
 		for _, pv := range a.Properties {
 			ref, ok := pv.Value.Ref()
-			if !ok || ref.Equal(source) || (resultClass != "" && !v.s.Repo.IsA(v.s.Namespace, ref.ClassName, resultClass)) {
+			if !ok || samePath(ref, source) || (resultClass != "" && !v.s.Repo.IsA(v.s.Namespace, ref.ClassName, resultClass)) {
 				continue
 			}
 			inst, err := v.Get(ref)
