@@ -37,6 +37,8 @@ var providers = map[string]classProvider{
 	strings.ToLower(classMemory):         deviceProvider(classMemory),
 	strings.ToLower(classLogicalDisk):    deviceProvider(classLogicalDisk),
 	strings.ToLower(classEthernetPort):   deviceProvider(classEthernetPort),
+	strings.ToLower(classVSMS):           hostProvider(Schema.ManagementService),
+	strings.ToLower(classVSMC):           hostProvider(Schema.ManagementCapabilities),
 	strings.ToLower(classVSSD):           settingProvider(classVSSD),
 	strings.ToLower(classProcRASD):       settingProvider(classProcRASD),
 	strings.ToLower(classMemRASD):        settingProvider(classMemRASD),
@@ -48,11 +50,22 @@ var providers = map[string]classProvider{
 // assocClass or its subclasses ("" for any) (DSP0200 References). Every
 // association served is within one VM, so only that VM is looked at.
 func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*cim.Instance) error) error {
-	d, ok := v.vmOf(source)
-	if !ok {
-		return nil
+	var all []*cim.Instance
+	var err error
+	if v.isHost(source) {
+		all, err = v.hostAssociations(strings.EqualFold(source.ClassName, classComputerSystem))
+	} else if d, ok := v.vmOf(source); ok {
+		all, err = v.vmAssociations(d)
+		if err == nil {
+			var host *cim.Instance
+			if host, err = v.s.HostSystem(v.snap.Host); err == nil {
+				var hd *cim.Instance
+				if hd, err = v.hostedDependency(host.Path, d); err == nil {
+					all = append(all, hd)
+				}
+			}
+		}
 	}
-	all, err := v.vmAssociations(d)
 	if err != nil {
 		return err
 	}

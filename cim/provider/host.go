@@ -1,0 +1,138 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/virtbridge/virtbridge/backends"
+	"github.com/virtbridge/virtbridge/cim"
+)
+
+// DSP1042 System Virtualization: the host's management service, its
+// capabilities, and the associations that tie them and the VMs to the host.
+const (
+	classVSMS           = "VB_VirtualSystemManagementService"
+	classVSMC           = "VB_VirtualSystemManagementCapabilities"
+	classHostedService  = "VB_HostedService"
+	classHostedDep      = "VB_HostedDependency"
+	classElementCaps    = "VB_ElementCapabilities"
+	vsmsName            = "Virtual System Management Service"
+	vsmcID              = "VB:VirtualSystemManagementCapabilities"
+	virtualSystemPrefix = "DMTF:"
+)
+
+// ManagementService is the host's VB_VirtualSystemManagementService.
+func (s Schema) ManagementService(h backends.Host) (*cim.Instance, error) {
+	inst, err := s.newInstance(classVSMS)
+	if err != nil {
+		return nil, err
+	}
+	inst.Set("SystemCreationClassName", cim.String(classComputerSystem))
+	inst.Set("SystemName", cim.String(h.Hostname))
+	inst.Set("CreationClassName", cim.String(classVSMS))
+	inst.Set("Name", cim.String(vsmsName))
+	inst.Set("ElementName", cim.String(vsmsName))
+	inst.Set("EnabledState", cim.Uint16(enabledEnabled))
+	inst.Set("HealthState", cim.Uint16(healthOK))
+	inst.Set("OperationalStatus", uint16s([]uint16{opOK}))
+	return s.finish(classVSMS, inst)
+}
+
+// ManagementCapabilities is VB_VirtualSystemManagementCapabilities. The
+// method lists are empty: DefineSystem and the other methods arrive with
+// issue 6, and the capabilities must tell the truth until then.
+func (s Schema) ManagementCapabilities(h backends.Host) (*cim.Instance, error) {
+	inst, err := s.newInstance(classVSMC)
+	if err != nil {
+		return nil, err
+	}
+	inst.Set("InstanceID", cim.String(vsmcID))
+	inst.Set("ElementName", cim.String("Virtual System Management Capabilities"))
+	inst.Set("VirtualSystemTypesSupported", cim.Strings(virtualSystemPrefix+"hvm"))
+	inst.Set("SynchronousMethodsSupported", uint16s([]uint16{}))
+	inst.Set("AsynchronousMethodsSupported", uint16s([]uint16{}))
+	return s.finish(classVSMC, inst)
+}
+
+func (v *View) isHost(p cim.ObjectPath) bool {
+	switch strings.ToLower(p.ClassName) {
+	case strings.ToLower(classComputerSystem):
+		return keyString(p, "Name") == v.snap.Host.Hostname
+	case strings.ToLower(classVSMS):
+		return keyString(p, "SystemName") == v.snap.Host.Hostname
+	case strings.ToLower(classVSMC):
+		return keyString(p, "InstanceID") == vsmcID
+	}
+	return false
+}
+
+// hostAssociations are HostedService (host–service), ElementCapabilities
+// (service–capabilities) and, when withVMs, HostedDependency from the host
+// to every VM: the one answer here that grows with the host, because the
+// host does have every VM.
+func (v *View) hostAssociations(withVMs bool) ([]*cim.Instance, error) {
+	host, err := v.s.HostSystem(v.snap.Host)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := v.s.ManagementService(v.snap.Host)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := v.s.ManagementCapabilities(v.snap.Host)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cim.Instance
+	for _, a := range [][5]any{
+		{classHostedService, "Antecedent", host.Path, "Dependent", svc.Path},
+		{classElementCaps, "ManagedElement", svc.Path, "Capabilities", caps.Path},
+	} {
+		inst, err := v.s.association(a[0].(string), a[1].(string), a[2].(cim.ObjectPath), a[3].(string), a[4].(cim.ObjectPath))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inst)
+	}
+	if withVMs {
+		for _, d := range v.snap.Domains() {
+			inst, err := v.hostedDependency(host.Path, d)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, inst)
+		}
+	}
+	return out, nil
+}
+
+func (v *View) hostedDependency(host cim.ObjectPath, d *backends.Domain) (*cim.Instance, error) {
+	vm, err := v.s.VirtualSystem(d, v.now)
+	if err != nil {
+		return nil, err
+	}
+	return v.s.association(classHostedDep, "Antecedent", host, "Dependent", vm.Path)
+}
+
+// hostProvider serves a host-wide singleton class.
+func hostProvider(build func(Schema, backends.Host) (*cim.Instance, error)) classProvider {
+	return classProvider{
+		enumerate: func(v *View, emit func(*cim.Instance) error) error {
+			inst, err := build(v.s, v.snap.Host)
+			if err != nil {
+				return err
+			}
+			return emit(inst)
+		},
+		get: func(v *View, p cim.ObjectPath) (*cim.Instance, error) {
+			inst, err := build(v.s, v.snap.Host)
+			if err != nil {
+				return nil, err
+			}
+			if !samePath(inst.Path, p) {
+				return nil, fmt.Errorf("no instance %s: %w", p.String(), cim.ErrNotFound)
+			}
+			return inst, nil
+		},
+	}
+}
