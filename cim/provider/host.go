@@ -83,17 +83,15 @@ func (v *View) hostAssociations(withVMs bool) ([]*cim.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []*cim.Instance
-	for _, a := range [][5]any{
-		{classHostedService, "Antecedent", host.Path, "Dependent", svc.Path},
-		{classElementCaps, "ManagedElement", svc.Path, "Capabilities", caps.Path},
-	} {
-		inst, err := v.s.association(a[0].(string), a[1].(string), a[2].(cim.ObjectPath), a[3].(string), a[4].(cim.ObjectPath))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, inst)
+	hosted, err := v.s.association(classHostedService, "Antecedent", host.Path, "Dependent", svc.Path)
+	if err != nil {
+		return nil, err
 	}
+	capable, err := v.s.association(classElementCaps, "ManagedElement", svc.Path, "Capabilities", caps.Path)
+	if err != nil {
+		return nil, err
+	}
+	out := []*cim.Instance{hosted, capable}
 	if withVMs {
 		for _, d := range v.snap.Domains() {
 			inst, err := v.hostedDependency(host.Path, d)
