@@ -2,12 +2,10 @@ package provider
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/virtbridge/virtbridge/backends/inventory"
-	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 )
@@ -19,20 +17,8 @@ func BenchmarkAssociatorsOneVM(b *testing.B) {
 	for _, n := range []int{10, 10000} {
 		b.Run(fmt.Sprintf("vms=%d", n), func(b *testing.B) {
 			s := schemaB(b)
-			path := filepath.Join(b.TempDir(), "node.xml")
-			plan, err := testbed.WriteFile(path, testbed.Options{Domains: n, Seed: 8})
-			if err != nil {
-				b.Fatal(err)
-			}
-			be, err := libvirt.Open(b.Context(), "test://"+path, libvirt.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer be.Close()
-			inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
-			if err := inv.Sync(b.Context()); err != nil {
-				b.Fatal(err)
-			}
+			bed := libvirttest.NewBed(b, testbed.Options{Domains: n, Seed: 8})
+			plan, inv := bed.Plan, bed.Inventory
 			snap := inv.Snapshot()
 			d, _ := snap.Domain(plan[n/2].UUID)
 			vm, err := s.VirtualSystem(d, time.Now())

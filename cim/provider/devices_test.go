@@ -1,12 +1,10 @@
 package provider
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/virtbridge/virtbridge/backends/inventory"
-	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 )
@@ -15,20 +13,8 @@ import (
 // management console does, over a real test bed.
 func TestSystemDeviceWalk(t *testing.T) {
 	s := schema(t)
-	path := filepath.Join(t.TempDir(), "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 20, Seed: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
-	if err := inv.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 20, Seed: 8})
+	plan, inv := bed.Plan, bed.Inventory
 	snap := inv.Snapshot()
 	v := s.At(snap, time.Now())
 	collect := func(f func(func(*cim.Instance) error) error) []*cim.Instance {

@@ -2,15 +2,13 @@ package provider
 
 import (
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends"
-	"github.com/virtbridge/virtbridge/backends/inventory"
-	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 	cimmof "github.com/virtbridge/virtbridge/cim/mof"
@@ -34,20 +32,8 @@ func schemaB(t testing.TB) Schema {
 // as DSP1057 says, against the generator's plan.
 func TestVirtualSystems(t *testing.T) {
 	s := schema(t)
-	path := filepath.Join(t.TempDir(), "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 30, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
-	if err := inv.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 30, Seed: 9})
+	plan, inv := bed.Plan, bed.Inventory
 	snap := inv.Snapshot()
 	want := map[string]struct {
 		enabled   uint16
@@ -127,20 +113,8 @@ func TestRequestedStateOp(t *testing.T) {
 // real test bed.
 func TestEnumerateAndGet(t *testing.T) {
 	s := schema(t)
-	path := filepath.Join(t.TempDir(), "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 12, Seed: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
-	if err := inv.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 12, Seed: 4})
+	plan, inv := bed.Plan, bed.Inventory
 	v := s.At(inv.Snapshot(), time.Now())
 	var names []string
 	for _, class := range []string{"CIM_ComputerSystem", "CIM_System", "VB_ComputerSystem"} {

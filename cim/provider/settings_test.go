@@ -1,13 +1,11 @@
 package provider
 
 import (
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/virtbridge/virtbridge/backends/inventory"
-	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 )
@@ -16,20 +14,8 @@ import (
 // console navigate, with the values of the generator's plan.
 func TestSettingsWalk(t *testing.T) {
 	s := schema(t)
-	path := filepath.Join(t.TempDir(), "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: 15, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	inv := inventory.New(be, inventory.Config{CallTimeout: time.Minute})
-	if err := inv.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 15, Seed: 2})
+	plan, inv := bed.Plan, bed.Inventory
 	snap := inv.Snapshot()
 	v := s.At(snap, time.Now())
 	collect := func(f func(func(*cim.Instance) error) error) []*cim.Instance {

@@ -12,6 +12,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/snmp/mib"
 )
@@ -19,27 +20,15 @@ import (
 // rig builds the MIB over a real libvirt test-driver test bed.
 func rig(t testing.TB, n int) (*Builder, *libvirt.Backend, *inventory.Inventory, []testbed.Domain, string) {
 	t.Helper()
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: n, Seed: 11})
 	dir := t.TempDir()
-	path := filepath.Join(dir, "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: n, Seed: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := libvirt.Open(t.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { be.Close() })
-	inv := inventory.New(be, inventory.Config{CallTimeout: 30 * time.Second})
-	if err := inv.Sync(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 	idx, err := LoadIndexes(filepath.Join(dir, "vmindex.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := New(Config{SysDescr: "virtbridge test", SysName: "h", BackendName: "libvirt", BackendURI: "test://" + path}, inv, be, idx)
-	return b, be, inv, plan, dir
+	b := New(Config{SysDescr: "virtbridge test", SysName: "h", BackendName: "libvirt", BackendURI: "test://" + bed.Path},
+		bed.Inventory, bed.Backend, idx)
+	return b, bed.Backend, bed.Inventory, bed.Plan, dir
 }
 
 func walkAll(t *testing.T, m mib.MIB) []mib.Varbind {
