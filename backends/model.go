@@ -21,6 +21,34 @@ type Host struct {
 	MemoryTotalKiB    uint64    `json:"memoryTotalKiB"`
 	MemoryFreeKiB     uint64    `json:"memoryFreeKiB"`
 	BootTime          time.Time `json:"bootTime,omitzero"` // zero when the backend cannot know it
+	// StoragePools and Networks are sorted by name.
+	StoragePools []StoragePool `json:"storagePools"`
+	Networks     []Network     `json:"networks"`
+}
+
+// StoragePool is a host storage pool (a libvirt storage pool, a vSphere
+// datastore): where virtual disks are allocated from.
+type StoragePool struct {
+	Name        string `json:"name"`
+	UUID        string `json:"uuid"`
+	Type        string `json:"type"` // backend's pool type, e.g. "dir", "logical", "netfs"
+	Path        string `json:"path"` // target path; "" when the pool has none
+	Active      bool   `json:"active"`
+	Autostart   bool   `json:"autostart"`
+	CapacityB   uint64 `json:"capacityBytes"`
+	AllocationB uint64 `json:"allocationBytes"`
+	AvailableB  uint64 `json:"availableBytes"`
+}
+
+// Network is a host virtual network (a libvirt network, a vSphere port
+// group): what virtual NICs connect to.
+type Network struct {
+	Name      string `json:"name"`
+	UUID      string `json:"uuid"`
+	Bridge    string `json:"bridge"`
+	Forward   string `json:"forward"` // "nat", "route", "bridge", ...; "" when isolated
+	Active    bool   `json:"active"`
+	Autostart bool   `json:"autostart"`
 }
 
 // Domain is one virtual machine. Slices are owned by the snapshot that holds
@@ -45,7 +73,18 @@ type Domain struct {
 	StartTime   time.Time     `json:"startTime,omitzero"` // zero when not running or unknown
 	Disks       []Disk        `json:"disks"`
 	NICs        []NIC         `json:"nics"`
-	Snapshots   []string      `json:"snapshots"`
+	Snapshots   []Snapshot    `json:"snapshots"` // oldest first
+}
+
+// Snapshot is a saved point of a domain.
+type Snapshot struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Created     time.Time `json:"created"`
+	Parent      string    `json:"parent"`   // "" for a root snapshot
+	State       State     `json:"state"`    // the domain's state when taken
+	DiskOnly    bool      `json:"diskOnly"` // disks only, no memory
+	Current     bool      `json:"current"`  // the one last created or reverted to
 }
 
 // VCPU is one virtual CPU of a domain.

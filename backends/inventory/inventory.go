@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,7 +184,7 @@ func (inv *Inventory) resync(ctx context.Context) error {
 // sameHost ignores free memory, which moves all the time.
 func sameHost(a, b backends.Host) bool {
 	a.MemoryFreeKiB, b.MemoryFreeKiB = 0, 0
-	return a == b
+	return reflect.DeepEqual(a, b)
 }
 
 // keepStartTime carries a running domain's start time across reads; a

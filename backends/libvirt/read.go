@@ -191,15 +191,15 @@ func (b *Backend) read(d *lv.Domain, f domFlags, st *lv.DomainStats) (backends.D
 	return out, nil
 }
 
-func snapshotNames(d *lv.Domain) ([]string, error) {
+func snapshotNames(d *lv.Domain) ([]backends.Snapshot, error) {
 	snaps, err := d.ListAllSnapshots(0)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(snaps))
+	names := make([]backends.Snapshot, 0, len(snaps))
 	for i := range snaps {
 		if n, err := snaps[i].GetName(); err == nil {
-			names = append(names, n)
+			names = append(names, backends.Snapshot{Name: n})
 		}
 		_ = snaps[i].Free()
 	}
