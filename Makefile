@@ -20,8 +20,12 @@ deps-test:
 build: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/virtbridge
 
+# The demo's CIM-XML user: demo / demo-password (operator), in bin/.
+DEMO_USERS := bin/demo-cim-users
+
 run: build
-	./$(BIN) serve --config virtbridge.example.yaml
+	@[ -s $(DEMO_USERS) ] || echo demo-password | ./$(BIN) passwd --file $(DEMO_USERS) --role operator demo
+	./$(BIN) serve --config virtbridge.example.yaml --cim-users $(DEMO_USERS)
 
 test: deps-test lint
 	$(GO) test -race -count=1 -timeout 20m ./...

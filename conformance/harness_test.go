@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim/server"
 )
 
 // bin is the virtbridge binary built for this run.
@@ -76,6 +77,8 @@ func need(t testing.TB, tools ...string) {
 // agent is a running `virtbridge serve`.
 type agent struct {
 	addr4, addr6 string // host:port of the SNMP agent
+	cimHTTP      string // host:port of CIM-XML over HTTP
+	cimHTTPS     string // and over HTTPS
 	uri          string // the test bed's libvirt URI
 	plan         []testbed.Domain
 	mibs         string // -M argument for net-snmp
@@ -108,7 +111,18 @@ const (
 	v3Priv      = "privpass-aes128"
 )
 
-var listening = regexp.MustCompile(`msg="snmp agent listening" addrs=(\S+)`)
+// CIM users the agent is started with.
+const (
+	cimOperator     = "operator"
+	cimOperatorPass = "operator-pass-1"
+	cimViewer       = "viewer"
+	cimViewerPass   = "viewer-pass-1"
+)
+
+var (
+	listening    = regexp.MustCompile(`msg="snmp agent listening" addrs=(\S+)`)
+	cimListening = regexp.MustCompile(`msg="cim server listening" http=\[([^\]]*)\] https=\[([^\]]*)\]`)
+)
 
 // startAgent serves an n-domain test bed; extra is appended to the
 // config's snmp: section (indented by two spaces).
@@ -121,8 +135,19 @@ func startAgent(t *testing.T, n int, extra string) *agent {
 	if err != nil {
 		t.Fatal(err)
 	}
+	users := filepath.Join(dir, "cim-users")
+	for _, u := range [][3]string{{cimOperator, "operator", cimOperatorPass}, {cimViewer, "read-only", cimViewerPass}} {
+		if err := server.WriteUser(users, u[0], u[1], u[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg := fmt.Sprintf(`connect: "test://%s"
 log: {level: info}
+cim:
+  http: ["127.0.0.1:0"]
+  https: ["127.0.0.1:0"]
+  users_file: %q
+  state_dir: %q
 snmp:
   listen: ["127.0.0.1:0", "[::1]:0"]
   state_dir: %q
@@ -134,7 +159,7 @@ snmp:
   views:
     all: {included: ["1.3.6.1"]}
     control: {included: ["1.3.6.1.4.1.32473.1.2", "1.3.6.1.2.1.236.1.9", "1.3.6.1.2.1.236.1.10"]}
-%s`, bed, filepath.Join(dir, "state"), roCommunity, rwCommunity, v3User, v3Auth, v3Priv, extra)
+%s`, bed, users, filepath.Join(dir, "state"), filepath.Join(dir, "state"), roCommunity, rwCommunity, v3User, v3Auth, v3Priv, extra)
 	cfgPath := filepath.Join(dir, "virtbridge.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -158,30 +183,39 @@ snmp:
 			t.Errorf("virtbridge serve: %v\n%s", err, buf.String())
 		}
 	})
-	found := make(chan string, 1)
+	found := make(chan [3]string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
+		var snmpAddrs string
+		var cim []string
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
+				snmpAddrs = m[1]
+			}
+			if m := cimListening.FindStringSubmatch(sc.Text()); m != nil {
+				cim = m[1:]
+			}
+			if snmpAddrs != "" && cim != nil {
+				found <- [3]string{snmpAddrs, cim[0], cim[1]}
+				break
 			}
 		}
+		_, _ = io.Copy(io.Discard, pr)
 	}()
 	select {
-	case addrs := <-found:
-		a := &agent{uri: "test://" + bed, plan: plan, stderr: buf,
+	case got := <-found:
+		a := &agent{uri: "test://" + bed, plan: plan, stderr: buf, cimHTTP: got[1], cimHTTPS: got[2],
 			mibs: reference(t, "snmp") + ":" + mibsDir()}
-		for _, x := range strings.Split(addrs, ",") {
+		for _, x := range strings.Split(got[0], ",") {
 			if strings.HasPrefix(x, "[") {
 				a.addr6 = x
 			} else {
 				a.addr4 = x
 			}
 		}
-		go io.Copy(io.Discard, pr)
 		return a
 	case <-time.After(60 * time.Second):
-		t.Fatalf("virtbridge did not start serving SNMP:\n%s", buf.String())
+		t.Fatalf("virtbridge did not start serving SNMP and CIM-XML:\n%s", buf.String())
 	}
 	return nil
 }

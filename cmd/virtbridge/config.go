@@ -25,6 +25,7 @@ type Config struct {
 	Inventory InventoryConfig `yaml:"inventory"`
 	Libvirt   LibvirtConfig   `yaml:"libvirt"`
 	SNMP      SNMPConfig      `yaml:"snmp"`
+	CIM       CIMConfig       `yaml:"cim"`
 }
 
 // LogConfig chooses the log level and format.
@@ -57,6 +58,7 @@ func defaultConfig() Config {
 		},
 		Libvirt: LibvirtConfig{ReconnectMin: 250 * time.Millisecond, ReconnectMax: 30 * time.Second, KeepaliveInterval: 5, KeepaliveCount: 3},
 		SNMP:    defaultSNMP(),
+		CIM:     defaultCIM(),
 	}
 }
 
@@ -146,6 +148,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("libvirt.keepalive_interval and keepalive_count: want at least 1"))
 	}
 	errs = append(errs, c.SNMP.validate()...)
+	errs = append(errs, c.CIM.validate()...)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
 		msgs[i] = e.Error()

@@ -23,6 +23,7 @@ import (
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim/server"
 )
 
 // testDomainUUID is the UUID of the "test" domain of test:///default.
@@ -665,13 +666,18 @@ func commentlessKeys(n *yaml.Node, prefix string) []string {
 	return bare
 }
 
-// serveConfig is a config for serve tests: the SNMP agent on an ephemeral
-// port with its state in a temporary directory.
+// serveConfig is a config for serve tests: the SNMP agent and the CIM-XML
+// server on ephemeral ports with their state in a temporary directory.
 func serveConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "serve.yaml")
-	cfg := "snmp:\n  listen: [\"127.0.0.1:0\"]\n  state_dir: " + strconv.Quote(dir) + "\n"
+	users := filepath.Join(dir, "cim-users")
+	if err := server.WriteUser(users, "tester", "operator", "tester-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "snmp:\n  listen: [\"127.0.0.1:0\"]\n  state_dir: " + strconv.Quote(dir) + "\n" +
+		"cim:\n  http: [\"127.0.0.1:0\"]\n  https: []\n  state_dir: " + strconv.Quote(dir) + "\n  users_file: " + strconv.Quote(users) + "\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

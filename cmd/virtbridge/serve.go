@@ -31,12 +31,16 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
+	cimUsers := fs.String("cim-users", "", "CIM users file (overrides cim.users_file; see virtbridge passwd)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := c.load()
 	if err != nil {
 		return err
+	}
+	if *cimUsers != "" {
+		cfg.CIM.UsersFile = *cimUsers
 	}
 	log := cfg.logger(stderr)
 	started := time.Now()
@@ -59,6 +63,13 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		faces = append(faces, func(ctx context.Context) error { return s.run(ctx, log) })
+	}
+	if cfg.CIM.Enabled {
+		cf, err := newCIM(cfg, inv, log)
+		if err != nil {
+			return err
+		}
+		faces = append(faces, cf.run)
 	}
 	snap := inv.Snapshot()
 	log.Info("virtbridge serving", "version", version, "backend", b.Name(), "host", snap.Host.Hostname, "domains", snap.Len())

@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -94,13 +92,7 @@ func (c *SNMPConfig) stateDir() string {
 	if c.StateDir != "" {
 		return c.StateDir
 	}
-	if os.Geteuid() == 0 {
-		return "/var/lib/virtbridge"
-	}
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(filepath.Dir(d), ".local", "state", "virtbridge")
-	}
-	return filepath.Join(os.TempDir(), "virtbridge")
+	return defaultStateDir()
 }
 
 func (c *SNMPConfig) validate() []error {

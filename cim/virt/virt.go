@@ -1,0 +1,61 @@
+// Package virt assembles what the CIM protocols serve from the inventory:
+// the implementation namespace (cim/provider's profiles) and the interop
+// namespace (cim/interop), with the classes of mof/ loaded into both,
+// behind one broker.
+package virt
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/virtbridge/virtbridge/backends/inventory"
+	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/broker"
+	"github.com/virtbridge/virtbridge/cim/interop"
+	cimmof "github.com/virtbridge/virtbridge/cim/mof"
+	"github.com/virtbridge/virtbridge/cim/provider"
+	"github.com/virtbridge/virtbridge/mof"
+)
+
+// Interop is the interop namespace; clients look for profiles there
+// (DSP1033).
+const Interop = "root/interop"
+
+// Config says what to serve.
+type Config struct {
+	// Namespace is the implementation namespace, e.g. root/virtualization.
+	Namespace string
+	// Version is the agent's, shown by CIM_ObjectManager.
+	Version string
+	// MaxEnumerations and EnumerationTimeout bound pull enumerations (see
+	// broker.Config); zero takes the broker's defaults.
+	MaxEnumerations    int
+	EnumerationTimeout time.Duration
+}
+
+// New returns a broker answering every operation from the inventory
+// snapshot current when the operation starts.
+func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
+	repo := cim.NewRepository()
+	for _, ns := range []string{cfg.Namespace, Interop} {
+		if _, err := cimmof.Load(mof.FS, mof.Files, repo, ns); err != nil {
+			return nil, fmt.Errorf("loading the CIM classes into %s: %w", ns, err)
+		}
+	}
+	schema := provider.Schema{Repo: repo, Namespace: cfg.Namespace}
+	ic := interop.Config{Repo: repo, Namespace: Interop, Impl: cfg.Namespace,
+		Namespaces: []string{Interop, cfg.Namespace}, Product: "virtbridge", Version: cfg.Version}
+	host := inv.Snapshot().Host.Hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	return broker.New(broker.Config{
+		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout,
+		Open: func() map[string]broker.Source {
+			snap := inv.Snapshot()
+			view := schema.At(snap, time.Now())
+			return map[string]broker.Source{cfg.Namespace: view, Interop: ic.At(view, snap.Host.Hostname)}
+		},
+	}), nil
+}
