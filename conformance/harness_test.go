@@ -121,7 +121,7 @@ const (
 
 var (
 	listening    = regexp.MustCompile(`msg="snmp agent listening" addrs=(\S+)`)
-	cimListening = regexp.MustCompile(`msg="cim server listening" http=\[([^\]]*)\] https=\[([^\]]*)\]`)
+	cimListening = regexp.MustCompile(`msg="cim server listening".* http=\[([^\]]*)\] https=\[([^\]]*)\]`)
 )
 
 // startAgent serves an n-domain test bed; extra is appended to the

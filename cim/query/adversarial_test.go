@@ -39,8 +39,7 @@ func TestAdversarial(t *testing.T) {
 		}
 		q.Match(inst, isa)
 		q.Project(inst)
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("%s: %v", name, d)
-		}
+		// Logged, not asserted: no timing thresholds in make test.
+		t.Logf("%s: %v", name, time.Since(start))
 	}
 }

@@ -21,8 +21,8 @@
 // quote or a backslash escape (\\ \' \" \n \t \r \b \f). A path walks into
 // embedded instances: SourceInstance.EnabledState is the EnabledState of
 // the instance embedded in SourceInstance; a segment scoped Class::prop
-// matches only when the instance it reads from is a Class (DSP0202 §5.2),
-// and is NULL otherwise.
+// matches only when the instance it reads from is a Class, and is NULL
+// otherwise (DSP0202's scoped property).
 //
 // The languages differ where their references do:
 //
@@ -45,7 +45,8 @@
 // CIM datetime format; a timestamp and an interval do not compare.
 // References compare by their canonical path, with each other or with a
 // string holding an object path. A char16 compares as a one-character
-// string.
+// string. Embedded instances do not compare; test them with IS NULL, ISA
+// or a path into them.
 //
 // An array property matches a comparison with a scalar, LIKE or ISA when
 // ANY of its elements does (so OperationalStatus = 2 holds for {2, 6}).
@@ -55,8 +56,8 @@
 // detected.
 //
 // LIKE patterns use % for any run of characters and _ for any one
-// character; a backslash makes the next character literal. The whole
-// value must match.
+// character, as SQL and WQL write them; a backslash makes the next
+// character literal. The whole value must match.
 //
 // Not supported, deliberately: joins and more than one FROM class,
 // array indexes (prop[2]), embedded-property paths in the select list,

@@ -1,0 +1,308 @@
+package conformance
+
+import (
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
+)
+
+// wbemcli runs sblim-wbemcli against the agent's CIM-XML port as user
+// (operator or viewer) and returns its output.
+func (a *agent) wbemcli(t testing.TB, user, op string, args ...string) (string, error) {
+	t.Helper()
+	need(t, "wbemcli")
+	cmd := exec.Command("wbemcli", append([]string{op}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// cimURL is the wbemcli object URL of path (namespace:class.keys) for user.
+func (a *agent) cimURL(user, path string) string {
+	pass := map[string]string{cimOperator: cimOperatorPass, cimViewer: cimViewerPass}[user]
+	return "http://" + user + ":" + pass + "@" + a.cimHTTP + "/" + path
+}
+
+// wbem runs an operation that must succeed.
+func (a *agent) wbem(t testing.TB, op string, args ...string) string {
+	t.Helper()
+	out, err := a.wbemcli(t, cimViewer, op, args...)
+	if err != nil || strings.Contains(out, "wbemcli: Cim:") || strings.Contains(out, "wbemcli: Http") {
+		t.Fatalf("wbemcli %s %s: %v\n%s", op, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// cimObject is one instance as wbemcli -nl prints it.
+type cimObject struct {
+	path  string
+	props map[string]string
+}
+
+// parseNL reads wbemcli -nl output: a path line, then "-Name=value" lines.
+func parseNL(out string) []cimObject {
+	var objs []cimObject
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "-") && len(objs) > 0:
+			k, v, _ := strings.Cut(line[1:], "=")
+			objs[len(objs)-1].props[k] = strings.Trim(v, `"`)
+		case strings.TrimSpace(line) != "":
+			objs = append(objs, cimObject{path: strings.TrimSpace(line), props: map[string]string{}})
+		}
+	}
+	return objs
+}
+
+// paths splits ein / ain / rin output into paths with the host part
+// dropped (wbemcli prints "host:port/ns:..." or "hostname/ns:...").
+func paths(out string) []string {
+	var ps []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		if i := strings.Index(line, "/root/"); i >= 0 {
+			line = line[i+1:]
+		}
+		ps = append(ps, line)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+var nameKey = regexp.MustCompile(`Name="([^"]+)"`)
+
+// enabledByVirsh is DSP1057's EnabledState for virsh's state words.
+var enabledByVirsh = map[string]string{"running": "2", "paused": "9", "shut off": "3"}
+
+// TestWbemcliComputerSystems: ein and ei of CIM_ComputerSystem list the
+// host and every domain, keyed by UUID, with virsh's name, state and
+// sizes; gi and gp read one back.
+func TestWbemcliComputerSystems(t *testing.T) {
+	a := startAgent(t, 30, "")
+	names := libvirtNames(t, a.uri)
+	virsh := dominfo(t, a.uri, names)
+	ns := "root/virtualization"
+
+	ein := paths(a.wbem(t, "ein", a.cimURL(cimViewer, ns+":CIM_ComputerSystem")))
+	if len(ein) != len(virsh)+1 {
+		t.Fatalf("ein CIM_ComputerSystem: %d paths, want %d domains + the host:\n%s", len(ein), len(virsh), strings.Join(ein, "\n"))
+	}
+	objs := parseNL(a.wbem(t, "ei", "-nl", a.cimURL(cimViewer, ns+":CIM_ComputerSystem")))
+	vms := 0
+	for _, o := range objs {
+		uuid := o.props["Name"]
+		v, ok := virsh[uuid]
+		if !ok {
+			if o.props["Caption"] != "Hosting Computer System" {
+				t.Errorf("%s: Name %q is neither a virsh domain UUID nor the host", o.path, uuid)
+			}
+			continue
+		}
+		vms++
+		got := []string{o.props["ElementName"], o.props["EnabledState"], o.props["CreationClassName"]}
+		want := []string{v.Name, enabledByVirsh[v.State], "VB_ComputerSystem"}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: ei says %v, virsh %v (ElementName, EnabledState, class)", uuid, got, want)
+		}
+	}
+	if vms != len(virsh) {
+		t.Errorf("ei matched %d VMs to virsh, want %d", vms, len(virsh))
+	}
+
+	// gi with a property list, and gp, on one VM.
+	var uuid string
+	for u := range virsh {
+		uuid = u
+		break
+	}
+	path := ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+	gi := a.wbem(t, "gi", a.cimURL(cimViewer, path), "Name,EnabledState")
+	if !strings.Contains(gi, `Name="`+uuid+`"`) || !strings.Contains(gi, "EnabledState="+enabledByVirsh[virsh[uuid].State]) || strings.Contains(gi, "ElementName") {
+		t.Errorf("gi with property list Name,EnabledState:\n%s", gi)
+	}
+	// The base class with CreationClassName finds the subclass instance.
+	base := ns + `:CIM_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+	if gp := strings.TrimSpace(a.wbem(t, "gp", a.cimURL(cimViewer, base), "EnabledState")); gp != enabledByVirsh[virsh[uuid].State] {
+		t.Errorf("gp EnabledState = %q, virsh state %s", gp, virsh[uuid].State)
+	}
+}
+
+// TestWbemcliSystemDevices walks VM → SystemDevice → devices →
+// SettingsDefineState → RASDs as a console does, checking counts and
+// sizes against virsh.
+func TestWbemcliSystemDevices(t *testing.T) {
+	a := startAgent(t, 12, "")
+	names := libvirtNames(t, a.uri)
+	virsh := dominfo(t, a.uri, names)
+	ns := "root/virtualization"
+	for uuid, v := range virsh {
+		vm := ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+		procs := paths(a.wbem(t, "ain", "-ac", "CIM_SystemDevice", "-arc", "CIM_Processor", a.cimURL(cimViewer, vm)))
+		if len(procs) != v.VCPUs {
+			t.Errorf("%s: %d CIM_Processor, virsh says %d vCPUs", v.Name, len(procs), v.VCPUs)
+		}
+		disks := paths(a.wbem(t, "ain", "-ac", "CIM_SystemDevice", "-arc", "CIM_LogicalDisk", a.cimURL(cimViewer, vm)))
+		if want := blkCount(t, a.uri, v.Name); len(disks) != want {
+			t.Errorf("%s: %d CIM_LogicalDisk, virsh domblklist lists %d", v.Name, len(disks), want)
+		}
+		nics := paths(a.wbem(t, "ain", "-ac", "CIM_SystemDevice", "-arc", "CIM_EthernetPort", a.cimURL(cimViewer, vm)))
+		if want := ifCount(t, a.uri, v.Name); len(nics) != want {
+			t.Errorf("%s: %d CIM_EthernetPort, virsh domiflist lists %d", v.Name, len(nics), want)
+		}
+		// Memory device → its RASD carries the domain's memory in KiB.
+		mem := paths(a.wbem(t, "ain", "-ac", "CIM_SystemDevice", "-arc", "CIM_Memory", a.cimURL(cimViewer, vm)))
+		if len(mem) != 1 {
+			t.Fatalf("%s: %d CIM_Memory, want 1", v.Name, len(mem))
+		}
+		rasd := parseNL(a.wbem(t, "ai", "-nl", "-ac", "CIM_SettingsDefineState", "-arc", "CIM_ResourceAllocationSettingData", a.cimURL(cimViewer, mem[0])))
+		if len(rasd) != 1 {
+			t.Fatalf("%s: memory has %d RASDs through SettingsDefineState, want 1", v.Name, len(rasd))
+		}
+		if got := rasd[0].props["VirtualQuantity"]; got != strconv.FormatUint(v.UsedMemKiB, 10) && got != strconv.FormatUint(v.MaxMemKiB, 10) {
+			t.Errorf("%s: memory RASD VirtualQuantity %s, virsh used %d max %d KiB", v.Name, got, v.UsedMemKiB, v.MaxMemKiB)
+		}
+		if got := rasd[0].props["ResourceType"]; got != "4" {
+			t.Errorf("%s: memory RASD ResourceType %s, want 4", v.Name, got)
+		}
+		// References, names only: the VM takes part in SystemDevice once
+		// per device.
+		refs := paths(a.wbem(t, "rin", "-arc", "CIM_SystemDevice", a.cimURL(cimViewer, vm)))
+		if want := v.VCPUs + 1 + len(disks) + len(nics); len(refs) != want {
+			t.Errorf("%s: rin SystemDevice gives %d, want %d", v.Name, len(refs), want)
+		}
+	}
+}
+
+// TestWbemcliProfiles walks RegisteredProfile → ElementConformsToProfile
+// → central instances across namespaces.
+func TestWbemcliProfiles(t *testing.T) {
+	a := startAgent(t, 8, "")
+	virsh := dominfo(t, a.uri, libvirtNames(t, a.uri))
+	profiles := parseNL(a.wbem(t, "ei", "-nl", a.cimURL(cimViewer, "root/interop:CIM_RegisteredProfile")))
+	byName := map[string]cimObject{}
+	for _, p := range profiles {
+		byName[p.props["RegisteredName"]] = p
+		if p.props["RegisteredOrganization"] != "2" || p.props["RegisteredVersion"] == "" {
+			t.Errorf("%s: organization %s version %q", p.path, p.props["RegisteredOrganization"], p.props["RegisteredVersion"])
+		}
+	}
+	for _, want := range []string{"Profile Registration", "System Virtualization", "Virtual System", "Resource Allocation", "Allocation Capabilities"} {
+		if _, ok := byName[want]; !ok {
+			t.Errorf("no RegisteredProfile %q among %d", want, len(profiles))
+		}
+	}
+	vs := byName["Virtual System"]
+	central := paths(a.wbem(t, "ain", "-ac", "CIM_ElementConformsToProfile", a.cimURL(cimViewer, vs.path[strings.Index(vs.path, "root/"):])))
+	var uuids []string
+	for _, c := range central {
+		if m := nameKey.FindStringSubmatch(c); m != nil && strings.HasPrefix(c, "root/virtualization:VB_ComputerSystem") {
+			uuids = append(uuids, m[1])
+		}
+	}
+	if len(uuids) != len(virsh) {
+		t.Errorf("Virtual System has %d central instances, virsh lists %d domains:\n%s", len(uuids), len(virsh), strings.Join(central, "\n"))
+	}
+	for _, u := range uuids {
+		if _, ok := virsh[u]; !ok {
+			t.Errorf("central instance %s is not a virsh domain", u)
+		}
+	}
+	sv := byName["System Virtualization"]
+	comps := paths(a.wbem(t, "ain", "-ac", "CIM_ReferencedProfile", a.cimURL(cimViewer, sv.path[strings.Index(sv.path, "root/"):])))
+	if len(comps) < 4 {
+		t.Errorf("System Virtualization references %d profiles:\n%s", len(comps), strings.Join(comps, "\n"))
+	}
+	nss := paths(a.wbem(t, "ein", a.cimURL(cimViewer, "root/interop:CIM_Namespace")))
+	if len(nss) != 2 || !strings.Contains(strings.Join(nss, " "), `Name="root/virtualization"`) {
+		t.Errorf("CIM_Namespace: %v", nss)
+	}
+}
+
+// TestWbemcliClassesAndErrors: ecn, ec, gc, cm and the errors a sysadmin
+// meets.
+func TestWbemcliClassesAndErrors(t *testing.T) {
+	a := startAgent(t, 3, "")
+	ns := "root/virtualization"
+	ecn := a.wbem(t, "ecn", a.cimURL(cimViewer, ns))
+	for _, c := range []string{"CIM_ComputerSystem", "VB_ComputerSystem", "VB_ResourcePool", "CIM_RegisteredProfile"} {
+		if !strings.Contains(ecn, ":"+c+"\n") {
+			t.Errorf("ecn lacks %s", c)
+		}
+	}
+	if ec := a.wbem(t, "ec", a.cimURL(cimViewer, ns)); !strings.Contains(ec, "VB_ComputerSystem") {
+		t.Errorf("ec lacks VB_ComputerSystem")
+	}
+	gc := a.wbem(t, "gc", a.cimURL(cimViewer, ns+":VB_ComputerSystem"))
+	for _, p := range []string{"EnabledState=", "RequestedState=", "OnTimeInMilliseconds="} {
+		if !strings.Contains(gc, p) {
+			t.Errorf("gc VB_ComputerSystem lacks %s:\n%s", p, gc)
+		}
+	}
+	uuid := dominfoAny(t, a.uri)
+	vm := ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+	cases := []struct {
+		user, op string
+		args     []string
+		want     string
+	}{
+		{cimOperator, "cm", []string{a.cimURL(cimOperator, vm), "RequestStateChange.RequestedState=3"}, "CIM_ERR_NOT_SUPPORTED"},
+		{cimViewer, "cm", []string{a.cimURL(cimViewer, vm), "RequestStateChange.RequestedState=3"}, "CIM_ERR_ACCESS_DENIED"},
+		{cimViewer, "ein", []string{a.cimURL(cimViewer, "root/nowhere:CIM_ComputerSystem")}, "CIM_ERR_INVALID_NAMESPACE"},
+		{cimViewer, "ein", []string{a.cimURL(cimViewer, ns+":No_Such_Class")}, "CIM_ERR_INVALID_CLASS"},
+		{cimViewer, "gi", []string{a.cimURL(cimViewer, ns+`:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="00000000-0000-0000-0000-000000000000"`)}, "CIM_ERR_NOT_FOUND"},
+		{cimViewer, "gp", []string{a.cimURL(cimViewer, vm), "NoSuchProperty"}, "CIM_ERR_NO_SUCH_PROPERTY"},
+		{cimViewer, "ein", []string{"http://viewer:wrong-password@" + a.cimHTTP + "/" + ns + ":CIM_ComputerSystem"}, "401"},
+	}
+	for _, c := range cases {
+		out, _ := a.wbemcli(t, c.user, c.op, c.args...)
+		if !strings.Contains(out, c.want) {
+			t.Errorf("wbemcli %s %v as %s: want %s, got:\n%s", c.op, c.args, c.user, c.want, out)
+		}
+	}
+	// HTTPS with the generated certificate.
+	https := "https://" + cimViewer + ":" + cimViewerPass + "@" + a.cimHTTPS + "/" + ns + ":CIM_ComputerSystem"
+	if out := a.wbem(t, "ein", "-noverify", https); len(paths(out)) != 4 {
+		t.Errorf("ein over HTTPS: %d paths, want 3 domains + host:\n%s", len(paths(out)), out)
+	}
+}
+
+func libvirtNames(t *testing.T, uri string) []string { return libvirttest.Names(t, uri) }
+
+func dominfo(t *testing.T, uri string, names []string) map[string]libvirttest.DomInfo {
+	return libvirttest.Dominfo(t, uri, names)
+}
+
+// dominfoAny is the UUID of some domain of the bed.
+func dominfoAny(t *testing.T, uri string) string {
+	for u := range dominfo(t, uri, libvirtNames(t, uri)[:1]) {
+		return u
+	}
+	t.Fatal("no domain")
+	return ""
+}
+
+// virshRows counts the table rows virsh prints for a list command.
+func virshRows(t *testing.T, uri string, args ...string) int {
+	t.Helper()
+	out, err := exec.Command("virsh", append([]string{"-c", uri}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("virsh %v: %v\n%s", args, err, out)
+	}
+	n := 0
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, l := range lines[min(2, len(lines)):] { // header and rule
+		if strings.TrimSpace(l) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func blkCount(t *testing.T, uri, name string) int { return virshRows(t, uri, "domblklist", name) }
+func ifCount(t *testing.T, uri, name string) int  { return virshRows(t, uri, "domiflist", name) }
