@@ -257,7 +257,7 @@ func TestWbemcliClassesAndErrors(t *testing.T) {
 		{cimViewer, "ein", []string{a.cimURL(cimViewer, ns+":No_Such_Class")}, "CIM_ERR_INVALID_CLASS"},
 		{cimViewer, "gi", []string{a.cimURL(cimViewer, ns+`:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="00000000-0000-0000-0000-000000000000"`)}, "CIM_ERR_NOT_FOUND"},
 		{cimViewer, "gp", []string{a.cimURL(cimViewer, vm), "NoSuchProperty"}, "CIM_ERR_NO_SUCH_PROPERTY"},
-		{cimViewer, "ein", []string{"http://viewer:wrong-password@" + a.cimHTTP + "/" + ns + ":CIM_ComputerSystem"}, "401"},
+		{cimViewer, "ein", []string{"http://viewer:wrong-password@" + a.cimHTTP + "/" + ns + ":CIM_ComputerSystem"}, "Invalid username/password"},
 	}
 	for _, c := range cases {
 		out, _ := a.wbemcli(t, c.user, c.op, c.args...)
