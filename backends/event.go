@@ -17,6 +17,7 @@ const (
 	EventConnectionLost                          // hypervisor connection dropped
 	EventConnectionRestored                      // reconnected; a full resync is due
 	EventOverflow                                // events were dropped; a full resync is due
+	EventHostChanged                             // a storage pool or network changed; Event.Name names it
 )
 
 var eventKindNames = [...]string{
@@ -30,6 +31,7 @@ var eventKindNames = [...]string{
 	EventConnectionLost:     "connection-lost",
 	EventConnectionRestored: "connection-restored",
 	EventOverflow:           "overflow",
+	EventHostChanged:        "host-changed",
 }
 
 func (k EventKind) String() string {
@@ -43,7 +45,7 @@ func (k EventKind) String() string {
 func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Event is something the hypervisor told the backend. Domain events carry the
-// UUID; connection events carry none.
+// domain's UUID; host and connection events carry none.
 type Event struct {
 	Kind   EventKind
 	UUID   string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,12 +47,18 @@ type Inventory struct {
 
 	needResync   bool // only touched with wmu held
 	disconnected bool // only touched with wmu held
-	stats        Stats
+	// hostDue asks Run to re-read the host after hostCause; hostEpoch
+	// counts resyncs, so a host read overtaken by one is dropped. Only
+	// touched with wmu held.
+	hostDue   bool
+	hostCause backends.Event
+	hostEpoch uint64
+	stats     Stats
 }
 
 // Stats count what the inventory has done, for diagnostics.
 type Stats struct {
-	Events, Resyncs, ResyncErrors, CounterRefreshes, RefreshErrors atomic.Uint64
+	Events, Resyncs, ResyncErrors, CounterRefreshes, RefreshErrors, HostRefreshes atomic.Uint64
 }
 
 // New makes an inventory over b. Call Sync, then Run.
@@ -176,15 +183,29 @@ func (inv *Inventory) resync(ctx context.Context) error {
 		changes = append(changes, Change{Kind: InventoryFresh})
 	}
 	inv.needResync = false
+	// This read of the host follows every event applied so far.
+	inv.hostDue = false
+	inv.hostEpoch++
 	inv.publish(next, changes)
 	inv.log.Debug("inventory resynchronised", "domains", len(doms), "changes", len(changes))
 	return nil
 }
 
-// sameHost ignores free memory, which moves all the time.
+// sameHost ignores free memory and storage pool sizes, which move all the
+// time: they are published, not announced.
 func sameHost(a, b backends.Host) bool {
 	a.MemoryFreeKiB, b.MemoryFreeKiB = 0, 0
+	a.StoragePools, b.StoragePools = withoutSizes(a.StoragePools), withoutSizes(b.StoragePools)
 	return reflect.DeepEqual(a, b)
+}
+
+// withoutSizes is a copy of pools with the figures that move zeroed.
+func withoutSizes(pools []backends.StoragePool) []backends.StoragePool {
+	out := slices.Clone(pools)
+	for i := range out {
+		out[i].CapacityB, out[i].AllocationB, out[i].AvailableB = 0, 0, 0
+	}
+	return out
 }
 
 // keepStartTime carries a running domain's start time across reads; a
@@ -213,6 +234,8 @@ func (inv *Inventory) Run(ctx context.Context) error {
 	backoff := time.Second
 	fetched := make(chan map[string]backends.Counters, 1)
 	fetching := false
+	hostRead := make(chan hostResult, 1)
+	readingHost := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -248,6 +271,9 @@ func (inv *Inventory) Run(ctx context.Context) error {
 		case all := <-fetched:
 			fetching = false
 			inv.applyCounters(all)
+		case r := <-hostRead:
+			readingHost = false
+			inv.applyHost(r)
 		case <-retry.C:
 		}
 		inv.wmu.Lock()
@@ -259,6 +285,14 @@ func (inv *Inventory) Run(ctx context.Context) error {
 			} else {
 				backoff = time.Second
 			}
+		}
+		if inv.hostDue && !readingHost && !inv.disconnected {
+			// Read off the loop like counters; events that come meanwhile
+			// set hostDue again and get a read of their own.
+			readingHost = true
+			epoch, cause := inv.hostEpoch, inv.hostCause
+			inv.hostDue = false
+			go func() { hostRead <- inv.readHost(ctx, epoch, cause) }()
 		}
 		inv.wmu.Unlock()
 	}
@@ -297,6 +331,8 @@ func (inv *Inventory) apply(ctx context.Context, batch []backends.Event) {
 			inv.needResync = true
 		case backends.EventOverflow:
 			inv.needResync = true
+		case backends.EventHostChanged:
+			inv.hostDue, inv.hostCause = true, ev
 		default:
 			if c, ok := inv.refreshDomain(ctx, work, ev); ok {
 				changes = append(changes, c)

@@ -61,7 +61,7 @@ type Backend struct {
 
 	mu      sync.RWMutex
 	conn    *lv.Connect // nil while disconnected
-	cbIDs   []int
+	cbs     callbacks   // the current connection's event subscriptions
 	closed  bool
 	stop    chan struct{}
 	workers sync.WaitGroup
@@ -170,7 +170,7 @@ func (b *Backend) attach(c *lv.Connect) error {
 			b.log.Debug("keepalive not available on this connection", "error", err)
 		}
 	}
-	ids, err := b.register(c)
+	cbs, err := b.register(c)
 	if err != nil {
 		return fmt.Errorf("subscribing to libvirt events on %s: %w", describeURI(b.uri), wrap("register events", "", err))
 	}
@@ -183,13 +183,11 @@ func (b *Backend) attach(c *lv.Connect) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		for _, id := range ids {
-			_ = c.DomainEventDeregister(id)
-		}
+		cbs.deregister()
 		_ = c.UnregisterCloseCallback()
 		return errClosed
 	}
-	b.conn, b.cbIDs = c, ids
+	b.conn, b.cbs = c, cbs
 	return nil
 }
 
@@ -209,7 +207,7 @@ func (b *Backend) dropped(c *lv.Connect, reason lv.ConnectCloseReason) {
 		b.mu.Unlock()
 		return
 	}
-	b.conn, b.cbIDs = nil, nil
+	b.conn, b.cbs = nil, nil
 	b.workers.Add(1)
 	b.mu.Unlock()
 	_ = c.UnregisterCloseCallback()
@@ -278,16 +276,14 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	b.closed = true
-	c, ids := b.conn, b.cbIDs
-	b.conn, b.cbIDs = nil, nil
+	c, cbs := b.conn, b.cbs
+	b.conn, b.cbs = nil, nil
 	close(b.stop)
 	b.mu.Unlock()
 	b.workers.Wait()
 	var err error
 	if c != nil {
-		for _, id := range ids {
-			_ = c.DomainEventDeregister(id)
-		}
+		cbs.deregister()
 		_ = c.UnregisterCloseCallback()
 		if _, cerr := c.Close(); cerr != nil {
 			err = fmt.Errorf("closing libvirt connection: %w", cerr)

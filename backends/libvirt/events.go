@@ -8,21 +8,30 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 )
 
-// register subscribes to the domain events the inventory follows. Each
-// callback only reads the domain's cached UUID and name (no round trip) and
-// queues; the inventory does the reading, off libvirt's event loop.
-func (b *Backend) register(c *lv.Connect) ([]int, error) {
-	var ids []int
+// callbacks are a connection's event subscriptions, each with its own
+// deregistration: libvirt has one deregister call per kind of object.
+type callbacks []func()
+
+func (cs callbacks) deregister() {
+	for _, f := range cs {
+		f()
+	}
+}
+
+// register subscribes to the domain, storage pool and network events the
+// inventory follows. Each callback only reads the object's cached UUID and
+// name (no round trip) and queues; the inventory does the reading, off
+// libvirt's event loop.
+func (b *Backend) register(c *lv.Connect) (callbacks, error) {
+	var cbs callbacks
 	add := func(id int, err error) error {
 		if err == nil {
-			ids = append(ids, id)
+			cbs = append(cbs, func() { _ = c.DomainEventDeregister(id) })
 		}
 		return err
 	}
-	fail := func(err error) ([]int, error) {
-		for _, id := range ids {
-			_ = c.DomainEventDeregister(id)
-		}
+	fail := func(err error) (callbacks, error) {
+		cbs.deregister()
 		return nil, err
 	}
 	if err := add(c.DomainEventLifecycleRegister(nil, func(_ *lv.Connect, d *lv.Domain, e *lv.DomainEventLifecycle) {
@@ -69,7 +78,7 @@ func (b *Backend) register(c *lv.Connect) ([]int, error) {
 			b.log.Debug("optional libvirt event not available", "error", err)
 		}
 	}
-	return ids, nil
+	return append(cbs, b.registerHost(c)...), nil
 }
 
 // push completes ev with the domain's identity and queues it.

@@ -48,6 +48,12 @@ func (b *Backend) Host(ctx context.Context) (backends.Host, error) {
 		h.MemoryFreeKiB = free / 1024
 	}
 	h.UUID = hostUUID(c)
+	if h.StoragePools, err = b.pools(c); err != nil {
+		return h, err
+	}
+	if h.Networks, err = b.networks(c); err != nil {
+		return h, err
+	}
 	// /proc describes this machine: only a local, real hypervisor's host
 	// (the test driver's is fictional).
 	if local(b.uri) && h.HypervisorType != "TEST" {

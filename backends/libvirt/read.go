@@ -184,26 +184,12 @@ func (b *Backend) read(d *lv.Domain, f domFlags, st *lv.DomainStats) (backends.D
 		applyStats(&out, st)
 	}
 	if f.hasSnapshot {
-		if out.Snapshots, err = snapshotNames(d); err != nil {
-			b.log.Debug("listing snapshots failed", "domain", out.Name, "error", err)
+		if out.Snapshots, err = snapshots(d); err != nil {
+			// The domain is worth having without them; the next read retries.
+			b.log.Debug("reading snapshots failed", "domain", out.Name, "error", err)
 		}
 	}
 	return out, nil
-}
-
-func snapshotNames(d *lv.Domain) ([]backends.Snapshot, error) {
-	snaps, err := d.ListAllSnapshots(0)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]backends.Snapshot, 0, len(snaps))
-	for i := range snaps {
-		if n, err := snaps[i].GetName(); err == nil {
-			names = append(names, backends.Snapshot{Name: n})
-		}
-		_ = snaps[i].Free()
-	}
-	return names, nil
 }
 
 // Counters refreshes CPU time and traffic for all domains in one call.

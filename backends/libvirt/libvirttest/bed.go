@@ -15,6 +15,8 @@ import (
 type Bed struct {
 	Path      string // the node file
 	Plan      []testbed.Domain
+	Pools     []testbed.Pool    // empty unless Options.Pools
+	Networks  []testbed.Network // empty unless Options.Networks
 	Backend   *libvirt.Backend
 	Inventory *inventory.Inventory
 }
@@ -25,10 +27,11 @@ type Bed struct {
 func NewBed(t testing.TB, opts testbed.Options) *Bed {
 	t.Helper()
 	b := &Bed{Path: filepath.Join(t.TempDir(), "node.xml")}
-	var err error
-	if b.Plan, err = testbed.WriteFile(b.Path, opts); err != nil {
+	node, err := testbed.WriteNode(b.Path, opts)
+	if err != nil {
 		t.Fatal(err)
 	}
+	b.Plan, b.Pools, b.Networks = node.Domains, node.Pools, node.Networks
 	if b.Backend, err = libvirt.Open(t.Context(), "test://"+b.Path, libvirt.Options{}); err != nil {
 		t.Fatalf("opening the test bed: %v", err)
 	}

@@ -1,21 +1,21 @@
 // Package testbed writes node files for libvirt's test driver
-// (test:///ABS/PATH.xml): a <node> with host info and N deterministic
-// domains, so code and tests can run against a realistic, daemon-less
-// libvirt that holds many VMs in mixed states.
+// (test:///ABS/PATH.xml): a <node> with host info, N deterministic
+// domains and, on request, storage pools, networks and snapshots, so code
+// and tests can run against a realistic, daemon-less libvirt that holds
+// many VMs in mixed states.
 //
-// Plan describes the domains; Generate renders exactly those domains,
-// one at a time, so memory stays proportional to one domain.
+// Plan describes the domains and PlanNode everything; Generate renders
+// exactly that, one domain at a time, so memory stays proportional to one
+// domain.
 package testbed
 
 import (
 	"bufio"
 	"encoding/binary"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 
 	"libvirt.org/go/libvirtxml"
@@ -54,11 +54,25 @@ const (
 	networkDefault = "default"
 )
 
-// Options controls Generate and Plan.
+// Options controls Generate and Plan. The zero value of the pool, network
+// and snapshot options writes none, and the same file as before they
+// existed.
 type Options struct {
 	Domains    int    // number of domains, 0..MaxDomains
 	Seed       int64  // equal Options give byte-identical output
 	NamePrefix string // default "vb"; names are PREFIX-00000, PREFIX-00001, ...
+	// Pools is the number of dir storage pools, 0..MaxPools: "default"
+	// over /var/lib/libvirt/images, then pool-01, ... under
+	// /var/lib/libvirt/pools. Domain i's own disks move to pool i%Pools,
+	// each with a volume there; the shared ISO stays in "default".
+	Pools int
+	// Networks is the number of virtual networks, 0..MaxNetworks: NAT
+	// "default", then net-01, ... (routed, isolated, host bridge, NAT in
+	// turn). NICs on a network use network i%Networks.
+	Networks int
+	// Snapshots is the most snapshots a domain has, 0..MaxSnapshots;
+	// domain i has i%(Snapshots+1).
+	Snapshots int
 }
 
 // Domain is what one generated domain looks like to virsh.
@@ -72,12 +86,14 @@ type Domain struct {
 	Title        string // empty for untitled domains
 	Disks        []Disk
 	NICs         []NIC
+	Snapshots    []Snapshot // oldest first
 }
 
 // Disk is a file-backed disk or cdrom.
 type Disk struct {
 	Target, Bus, Device, Source, Format string
 	ReadOnly                            bool
+	Pool                                string // the pool whose path holds Source; "" without Options.Pools
 }
 
 // NIC is a network- or bridge-backed interface; exactly one of Network and
@@ -113,7 +129,12 @@ func Generate(w io.Writer, o Options) error {
 	// bw batches those into few writes. The struct hides bw's type, or the
 	// encoder would adopt bw as its own buffer and flush it each time.
 	bw := bufio.NewWriterSize(w, 64<<10)
-	fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d -->\n", o.Domains, o.Seed)
+	if o.Pools == 0 && o.Networks == 0 && o.Snapshots == 0 {
+		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d -->\n", o.Domains, o.Seed)
+	} else {
+		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d, %d pools, %d networks, up to %d snapshots -->\n",
+			o.Domains, o.Seed, o.Pools, o.Networks, o.Snapshots)
+	}
 	enc := xml.NewEncoder(struct{ io.Writer }{bw})
 	enc.Indent("", "  ")
 	node := xml.StartElement{Name: xml.Name{Local: "node"}}
@@ -130,6 +151,9 @@ func Generate(w io.Writer, o Options) error {
 		if err := enc.Encode(domainXML(p.next())); err != nil {
 			return err
 		}
+	}
+	if err := writeHost(enc, o, p); err != nil {
+		return err
 	}
 	if err := enc.EncodeToken(node.End()); err != nil {
 		return err
@@ -166,8 +190,9 @@ func nodeInfo() nodeCPU {
 // same <test:...> form as libvirt's own testnode.xml.
 type testDomain struct {
 	*libvirtxml.Domain
-	NS       string `xml:"xmlns:test,attr"`
-	RunState int    `xml:"test:runstate"`
+	NS        string         `xml:"xmlns:test,attr"`
+	RunState  int            `xml:"test:runstate"`
+	Snapshots []testSnapshot `xml:"test:domainsnapshot"`
 }
 
 // runState maps virsh's state names to the test driver's virDomainState
@@ -227,24 +252,36 @@ func domainXML(d Domain) testDomain {
 		}
 		x.Devices.Interfaces = append(x.Devices.Interfaces, nic)
 	}
-	return testDomain{Domain: x, NS: testNamespace, RunState: runState(d.State)}
+	return testDomain{Domain: x, NS: testNamespace, RunState: runState(d.State), Snapshots: snapshotsXML(d)}
 }
 
 // planner yields domains in order from one seeded stream; Plan and Generate
 // both drive it, which is what keeps them in agreement.
 type planner struct {
-	rng     *rand.Rand
-	i       int
-	nics    uint32
-	macA    uint32 // odd multipliers and an offset keying the MAC permutation
-	macB    uint32
-	macC    uint32
-	nameFmt string
+	rng       *rand.Rand
+	i         int
+	nics      uint32
+	macA      uint32 // odd multipliers and an offset keying the MAC permutation
+	macB      uint32
+	macC      uint32
+	nameFmt   string
+	pools     []Pool // without volumes
+	networks  []Network
+	snapshots int
 }
 
 func newPlanner(o Options) (*planner, error) {
 	if o.Domains < 0 || o.Domains > MaxDomains {
 		return nil, fmt.Errorf("testbed: Options.Domains = %d, want 0..%d", o.Domains, MaxDomains)
+	}
+	if o.Pools < 0 || o.Pools > MaxPools {
+		return nil, fmt.Errorf("testbed: Options.Pools = %d, want 0..%d", o.Pools, MaxPools)
+	}
+	if o.Networks < 0 || o.Networks > MaxNetworks {
+		return nil, fmt.Errorf("testbed: Options.Networks = %d, want 0..%d", o.Networks, MaxNetworks)
+	}
+	if o.Snapshots < 0 || o.Snapshots > MaxSnapshots {
+		return nil, fmt.Errorf("testbed: Options.Snapshots = %d, want 0..%d", o.Snapshots, MaxSnapshots)
 	}
 	prefix := o.NamePrefix
 	if prefix == "" {
@@ -254,12 +291,16 @@ func newPlanner(o Options) (*planner, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), pcgStream))
+	pools, networks := hostObjects(o)
 	return &planner{
-		rng:     rng,
-		macA:    rng.Uint32() | 1,
-		macB:    rng.Uint32(),
-		macC:    rng.Uint32() | 1,
-		nameFmt: prefix + "-%05d",
+		rng:       rng,
+		macA:      rng.Uint32() | 1,
+		macB:      rng.Uint32(),
+		macC:      rng.Uint32() | 1,
+		nameFmt:   prefix + "-%05d",
+		pools:     pools,
+		networks:  networks,
+		snapshots: o.Snapshots,
 	}, nil
 }
 
@@ -309,15 +350,24 @@ func (p *planner) next() Domain {
 	if r.IntN(3) == 0 {
 		format, ext = "raw", "img"
 	}
+	dir, pool := imageDir, ""
+	if len(p.pools) > 0 {
+		k := i % len(p.pools)
+		dir, pool = p.pools[k].Path, p.pools[k].Name
+	}
 	d.Disks = append(d.Disks, Disk{Target: "vda", Bus: "virtio", Device: "disk",
-		Source: fmt.Sprintf("%s/%s.%s", imageDir, d.Name, ext), Format: format})
+		Source: fmt.Sprintf("%s/%s.%s", dir, d.Name, ext), Format: format, Pool: pool})
 	switch r.IntN(4) {
 	case 0:
-		d.Disks = append(d.Disks, Disk{Target: "sda", Bus: "sata", Device: "cdrom",
-			Source: imageDir + "/install.iso", Format: "raw", ReadOnly: true})
+		iso := Disk{Target: "sda", Bus: "sata", Device: "cdrom",
+			Source: imageDir + "/" + isoName, Format: "raw", ReadOnly: true}
+		if len(p.pools) > 0 {
+			iso.Pool = p.pools[0].Name
+		}
+		d.Disks = append(d.Disks, iso)
 	case 1:
 		d.Disks = append(d.Disks, Disk{Target: "vdb", Bus: "virtio", Device: "disk",
-			Source: fmt.Sprintf("%s/%s-data.img", imageDir, d.Name), Format: "raw"})
+			Source: fmt.Sprintf("%s/%s-data.img", dir, d.Name), Format: "raw", Pool: pool})
 	}
 
 	first := p.nic(r)
@@ -325,6 +375,9 @@ func (p *planner) next() Domain {
 		first.Bridge = bridgeName
 	} else {
 		first.Network = networkDefault
+		if len(p.networks) > 0 {
+			first.Network = p.networks[i%len(p.networks)].Name
+		}
 	}
 	d.NICs = append(d.NICs, first)
 	if r.IntN(4) == 0 {
@@ -332,6 +385,7 @@ func (p *planner) next() Domain {
 		second.Bridge = bridgeName
 		d.NICs = append(d.NICs, second)
 	}
+	d.Snapshots = planSnapshots(i, p.snapshots, &d)
 	return d
 }
 
@@ -387,19 +441,6 @@ func UUIDsIn(plan []Domain, state string) []string {
 // running as another user may load it), and returns the plan. A failed
 // write leaves no file behind.
 func WriteFile(path string, o Options) ([]Domain, error) {
-	plan, err := Plan(o)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("testbed: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	err = errors.Join(Generate(w, o), w.Flush(), f.Chmod(0o644), f.Close())
-	if err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("testbed: writing %s: %w", path, err)
-	}
-	return plan, nil
+	n, err := WriteNode(path, o)
+	return n.Domains, err
 }

@@ -325,55 +325,126 @@ func fromLibvirtXML(x *libvirtxml.Domain, state string) Domain {
 }
 
 // readBack decodes a generated file with encoding/xml alone, resolving
-// test:runstate by namespace URI the way libvirt's XPath lookup does.
-func readBack(t *testing.T, data []byte) []Domain {
+// test:runstate and test:domainsnapshot by namespace URI the way libvirt's
+// XPath lookup does. Pool sizes are summed from the volumes as the test
+// driver does, and a disk's pool is the one whose path holds its source.
+func readBack(t *testing.T, data []byte) Node {
 	t.Helper()
+	type nsSnapshot struct {
+		Name         string `xml:"name"`
+		Description  string `xml:"description"`
+		State        string `xml:"state"`
+		Parent       string `xml:"parent>name"`
+		CreationTime int64  `xml:"creationTime"`
+		Active       int    `xml:"active"`
+	}
 	type nsDomain struct {
 		*libvirtxml.Domain
-		RunState int `xml:"http://libvirt.org/schemas/domain/test/1.0 runstate"`
+		RunState  int          `xml:"http://libvirt.org/schemas/domain/test/1.0 runstate"`
+		Snapshots []nsSnapshot `xml:"http://libvirt.org/schemas/domain/test/1.0 domainsnapshot"`
+	}
+	type filePool struct {
+		*libvirtxml.StoragePool
+		Volumes []libvirtxml.StorageVolume `xml:"volume"`
 	}
 	states := map[int]string{1: StateRunning, 3: StatePaused, 5: StateShutOff}
-	var out []Domain
+	out := Node{Pools: []Pool{}, Networks: []Network{}, Domains: []Domain{}}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return out
+			break
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
 		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "domain" {
+		if !ok {
 			continue
 		}
-		x := nsDomain{Domain: &libvirtxml.Domain{}}
-		if err := dec.DecodeElement(&x, &se); err != nil {
-			t.Fatal(err)
+		switch se.Name.Local {
+		case "domain":
+			x := nsDomain{Domain: &libvirtxml.Domain{}}
+			if err := dec.DecodeElement(&x, &se); err != nil {
+				t.Fatal(err)
+			}
+			state, ok := states[x.RunState]
+			if !ok {
+				t.Fatalf("%s: runstate %d", x.Name, x.RunState)
+			}
+			d := fromLibvirtXML(x.Domain, state)
+			for _, s := range x.Snapshots {
+				d.Snapshots = append(d.Snapshots, Snapshot{Name: s.Name, Description: s.Description, Parent: s.Parent,
+					State: s.State, Created: time.Unix(s.CreationTime, 0).UTC(), Current: s.Active == 1})
+			}
+			out.Domains = append(out.Domains, d)
+		case "network":
+			var x libvirtxml.Network
+			if err := dec.DecodeElement(&x, &se); err != nil {
+				t.Fatal(err)
+			}
+			n := Network{Name: x.Name, UUID: x.UUID, Bridge: x.Bridge.Name}
+			if x.Forward != nil {
+				n.Forward = x.Forward.Mode
+			}
+			out.Networks = append(out.Networks, n)
+		case "pool":
+			x := filePool{StoragePool: &libvirtxml.StoragePool{}}
+			if err := dec.DecodeElement(&x, &se); err != nil {
+				t.Fatal(err)
+			}
+			p := Pool{Name: x.Name, UUID: x.UUID, Path: x.Target.Path, Type: x.Type, CapacityB: x.Capacity.Value}
+			for _, v := range x.Volumes {
+				p.Volumes = append(p.Volumes, Volume{Name: v.Name, Path: v.Target.Path, Format: v.Target.Format.Type,
+					CapacityB: v.Capacity.Value, AllocationB: v.Allocation.Value})
+				p.AllocationB += v.Allocation.Value
+			}
+			p.AvailableB = p.CapacityB - p.AllocationB
+			out.Pools = append(out.Pools, p)
 		}
-		state, ok := states[x.RunState]
-		if !ok {
-			t.Fatalf("%s: runstate %d", x.Name, x.RunState)
-		}
-		out = append(out, fromLibvirtXML(x.Domain, state))
 	}
+	for i := range out.Domains {
+		for j := range out.Domains[i].Disks {
+			k := &out.Domains[i].Disks[j]
+			for _, p := range out.Pools {
+				if filepath.Dir(k.Source) == p.Path {
+					k.Pool = p.Name
+				}
+			}
+		}
+	}
+	return out
 }
 
 func TestGenerateMatchesPlan(t *testing.T) {
-	for _, o := range []Options{{}, {Domains: 1}, {Domains: 50, Seed: -7, NamePrefix: "lab.x_1"}} {
+	for _, o := range []Options{{}, {Domains: 1}, {Domains: 50, Seed: -7, NamePrefix: "lab.x_1"},
+		{Pools: 2, Networks: 3, Snapshots: 2},
+		{Domains: 40, Seed: 4, Pools: MaxPools, Networks: MaxNetworks, Snapshots: MaxSnapshots}} {
 		var buf bytes.Buffer
 		if err := Generate(&buf, o); err != nil {
 			t.Fatal(err)
 		}
 		got := readBack(t, buf.Bytes())
-		want := mustPlan(t, o)
-		if len(got) != len(want) {
-			t.Fatalf("%+v: file has %d domains, plan %d", o, len(got), len(want))
+		want, err := PlanNode(o)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i := range want {
-			if !reflect.DeepEqual(got[i], want[i]) {
-				t.Errorf("%+v: domain %d:\n got %+v\nwant %+v", o, i, got[i], want[i])
+		if plan := mustPlan(t, o); !reflect.DeepEqual(plan, want.Domains) {
+			t.Errorf("%+v: Plan and PlanNode disagree on the domains", o)
+		}
+		if len(got.Domains) != len(want.Domains) {
+			t.Fatalf("%+v: file has %d domains, plan %d", o, len(got.Domains), len(want.Domains))
+		}
+		for i := range want.Domains {
+			if !reflect.DeepEqual(got.Domains[i], want.Domains[i]) {
+				t.Errorf("%+v: domain %d:\n got %+v\nwant %+v", o, i, got.Domains[i], want.Domains[i])
 			}
+		}
+		if !reflect.DeepEqual(got.Pools, want.Pools) {
+			t.Errorf("%+v: pools:\n got %+v\nwant %+v", o, got.Pools, want.Pools)
+		}
+		if !reflect.DeepEqual(got.Networks, want.Networks) {
+			t.Errorf("%+v: networks:\n got %+v\nwant %+v", o, got.Networks, want.Networks)
 		}
 	}
 }
@@ -453,26 +524,32 @@ func TestDeterminism(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	for _, o := range []Options{
-		{Domains: -1},
-		{Domains: MaxDomains + 1},
-		{Domains: 1, NamePrefix: "a/b"},
-		{Domains: 1, NamePrefix: "-x"},
-		{Domains: 1, NamePrefix: "a b"},
-		{Domains: 1, NamePrefix: strings.Repeat("a", maxPrefixLen+1)},
+	for _, c := range []struct {
+		o     Options
+		field string
+	}{
+		{Options{Domains: -1}, "Domains"},
+		{Options{Domains: MaxDomains + 1}, "Domains"},
+		{Options{Domains: 1, NamePrefix: "a/b"}, "NamePrefix"},
+		{Options{Domains: 1, NamePrefix: "-x"}, "NamePrefix"},
+		{Options{Domains: 1, NamePrefix: "a b"}, "NamePrefix"},
+		{Options{Domains: 1, NamePrefix: strings.Repeat("a", maxPrefixLen+1)}, "NamePrefix"},
+		{Options{Domains: 1, Pools: -1}, "Pools"},
+		{Options{Domains: 1, Pools: MaxPools + 1}, "Pools"},
+		{Options{Domains: 1, Networks: -1}, "Networks"},
+		{Options{Domains: 1, Networks: MaxNetworks + 1}, "Networks"},
+		{Options{Domains: 1, Snapshots: -1}, "Snapshots"},
+		{Options{Domains: 1, Snapshots: MaxSnapshots + 1}, "Snapshots"},
 	} {
-		_, perr := Plan(o)
-		gerr := Generate(io.Discard, o)
-		if perr == nil || gerr == nil {
-			t.Errorf("%+v: Plan err %v, Generate err %v, want errors", o, perr, gerr)
+		_, perr := Plan(c.o)
+		_, nerr := PlanNode(c.o)
+		gerr := Generate(io.Discard, c.o)
+		if perr == nil || nerr == nil || gerr == nil {
+			t.Errorf("%+v: Plan err %v, PlanNode err %v, Generate err %v, want errors", c.o, perr, nerr, gerr)
 			continue
 		}
-		field := "NamePrefix"
-		if o.Domains != 1 {
-			field = "Domains"
-		}
-		if !strings.Contains(perr.Error(), field) {
-			t.Errorf("%+v: error %q does not name %s", o, perr, field)
+		if !strings.Contains(perr.Error(), c.field) {
+			t.Errorf("%+v: error %q does not name %s", c.o, perr, c.field)
 		}
 	}
 }
