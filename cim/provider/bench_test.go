@@ -35,3 +35,26 @@ func BenchmarkAssociatorsOneVM(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAssociatorsProcessorPool: every vCPU allocated from the
+// processor pool. This walk does grow with the host (the pool serves every
+// VM); it shows by how much.
+func BenchmarkAssociatorsProcessorPool(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("vms=%d", n), func(b *testing.B) {
+			s := schemaB(b)
+			bed := libvirttest.NewBed(b, testbed.Options{Domains: n, Seed: 8})
+			v := s.At(bed.Inventory.Snapshot(), time.Now())
+			pool, err := s.keyPath(classPool, cim.PropertyValue{Name: "InstanceID", Value: cim.String("VB:pool/processor")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				count := 0
+				if err := v.Associators(pool, "CIM_ElementAllocatedFromPool", "", func(*cim.Instance) error { count++; return nil }); err != nil || count < n {
+					b.Fatalf("%d associators, %v", count, err)
+				}
+			}
+		})
+	}
+}

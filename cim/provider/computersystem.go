@@ -43,6 +43,16 @@ func (s Schema) finish(class string, inst *cim.Instance) (*cim.Instance, error) 
 	return inst, nil
 }
 
+// keyPath is the instance path of class with these key values, for an
+// association's reference to an instance not otherwise needed.
+func (s Schema) keyPath(class string, keys ...cim.PropertyValue) (cim.ObjectPath, error) {
+	c, err := s.Repo.Class(s.Namespace, class)
+	if err != nil {
+		return cim.ObjectPath{}, fmt.Errorf("provider: class %s: %w", class, err)
+	}
+	return c.InstancePath(&cim.Instance{ClassName: c.Name, Properties: keys}, "", s.Namespace)
+}
+
 func uint16s(xs []uint16) cim.Value {
 	vs := make([]cim.Value, len(xs))
 	for i, x := range xs {

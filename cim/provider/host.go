@@ -62,46 +62,66 @@ func (v *View) isHost(p cim.ObjectPath) bool {
 		return keyString(p, "SystemName") == v.snap.Host.Hostname
 	case strings.ToLower(classVSMC):
 		return keyString(p, "InstanceID") == vsmcID
+	case strings.ToLower(classSnapshotSvc):
+		return keyString(p, "SystemName") == v.snap.Host.Hostname
+	case strings.ToLower(classSnapshotCaps):
+		return keyString(p, "InstanceID") == snapshotCapsID
 	}
 	return false
 }
 
-// hostAssociations are HostedService (host–service), ElementCapabilities
-// (service–capabilities) and, when withVMs, HostedDependency from the host
-// to every VM: the one answer here that grows with the host, because the
-// host does have every VM.
-func (v *View) hostAssociations(withVMs bool) ([]*cim.Instance, error) {
+// hostAssociations are HostedService (host–services), ElementCapabilities
+// (service–capabilities) and, when fromHost, HostedDependency to every VM
+// and HostedResourcePool to every pool: the host's answer grows with the
+// host, because the host does have every VM.
+func (v *View) hostAssociations(fromHost bool, sink *refSink) error {
 	host, err := v.s.HostSystem(v.snap.Host)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	svc, err := v.s.ManagementService(v.snap.Host)
-	if err != nil {
-		return nil, err
-	}
-	caps, err := v.s.ManagementCapabilities(v.snap.Host)
-	if err != nil {
-		return nil, err
-	}
-	hosted, err := v.s.association(classHostedService, "Antecedent", host.Path, "Dependent", svc.Path)
-	if err != nil {
-		return nil, err
-	}
-	capable, err := v.s.association(classElementCaps, "ManagedElement", svc.Path, "Capabilities", caps.Path)
-	if err != nil {
-		return nil, err
-	}
-	out := []*cim.Instance{hosted, capable}
-	if withVMs {
-		for _, d := range v.snap.Domains() {
-			inst, err := v.hostedDependency(host.Path, d)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, inst)
+	for _, svc := range []struct {
+		service, caps func(Schema, backends.Host) (*cim.Instance, error)
+	}{
+		{Schema.ManagementService, Schema.ManagementCapabilities},
+		{Schema.SnapshotService, Schema.SnapshotServiceCapabilities},
+	} {
+		service, err := svc.service(v.s, v.snap.Host)
+		if err != nil {
+			return err
+		}
+		caps, err := svc.caps(v.s, v.snap.Host)
+		if err != nil {
+			return err
+		}
+		if err := sink.add(v.s.association(classHostedService, "Antecedent", host.Path, "Dependent", service.Path)); err != nil {
+			return err
+		}
+		if err := sink.add(v.s.association(classElementCaps, "ManagedElement", service.Path, "Capabilities", caps.Path)); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	if !fromHost {
+		return nil
+	}
+	if sink.wants(classHostedDep) {
+		for _, d := range v.snap.Domains() {
+			if err := sink.add(v.hostedDependency(host.Path, d)); err != nil {
+				return err
+			}
+		}
+	}
+	if sink.wants(classHostedPool) {
+		for _, p := range hostPools(&v.snap.Host) {
+			pp, err := v.s.poolPath(p.id())
+			if err != nil {
+				return err
+			}
+			if err := sink.add(v.s.association(classHostedPool, "GroupComponent", host.Path, "PartComponent", pp)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (v *View) hostedDependency(host cim.ObjectPath, d *backends.Domain) (*cim.Instance, error) {

@@ -53,4 +53,15 @@ func TestHostWalk(t *testing.T) {
 	if got, err := v.Get(svcs[0].Path); err != nil || !got.Equal(svcs[0]) {
 		t.Fatalf("Get(service): %v", err)
 	}
+	// The snapshot service beside it, with capabilities of its own.
+	snaps := walk(host.Path, "CIM_HostedService", "CIM_VirtualSystemSnapshotService")
+	if len(snaps) != 1 || len(walk(host.Path, "CIM_HostedService", "")) != 2 {
+		t.Fatalf("host has snapshot services %v", snaps)
+	}
+	if caps := walk(snaps[0].Path, "CIM_ElementCapabilities", ""); len(caps) != 1 || caps[0].ClassName != "VB_VirtualSystemSnapshotServiceCapabilities" {
+		t.Fatalf("snapshot service capabilities: %v", caps)
+	}
+	if got, err := v.Get(snaps[0].Path); err != nil || !got.Equal(snaps[0]) {
+		t.Fatalf("Get(snapshot service): %v", err)
+	}
 }

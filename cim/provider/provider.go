@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends/inventory"
@@ -16,6 +17,9 @@ type View struct {
 	s    Schema
 	snap *inventory.Snapshot
 	now  time.Time
+
+	useOnce sync.Once
+	use     poolUse // see poolUse
 }
 
 // At is the provider over one snapshot.
@@ -44,67 +48,11 @@ var providers = map[string]classProvider{
 	strings.ToLower(classMemRASD):        settingProvider(classMemRASD),
 	strings.ToLower(classStorageRASD):    settingProvider(classStorageRASD),
 	strings.ToLower(classEthernetRASD):   settingProvider(classEthernetRASD),
-}
-
-// References streams the association instances that refer to source, of
-// assocClass or its subclasses ("" for any) (DSP0200 References). Every
-// association served is within one VM, so only that VM is looked at.
-func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*cim.Instance) error) error {
-	var all []*cim.Instance
-	var err error
-	if v.isHost(source) {
-		all, err = v.hostAssociations(strings.EqualFold(source.ClassName, classComputerSystem))
-	} else if d, ok := v.vmOf(source); ok {
-		all, err = v.vmAssociations(d)
-		if err == nil {
-			var host *cim.Instance
-			if host, err = v.s.HostSystem(v.snap.Host); err == nil {
-				var hd *cim.Instance
-				if hd, err = v.hostedDependency(host.Path, d); err == nil {
-					all = append(all, hd)
-				}
-			}
-		}
-	}
-	if err != nil {
-		return err
-	}
-	for _, a := range all {
-		if assocClass != "" && !v.s.Repo.IsA(v.s.Namespace, a.ClassName, assocClass) {
-			continue
-		}
-		for _, pv := range a.Properties {
-			if ref, ok := pv.Value.Ref(); ok && samePath(ref, source) {
-				if err := emit(a); err != nil {
-					return err
-				}
-				break
-			}
-		}
-	}
-	return nil
-}
-
-// Associators streams the objects at the other end of source's
-// associations of assocClass, which are of resultClass ("" for any)
-// (DSP0200 Associators).
-func (v *View) Associators(source cim.ObjectPath, assocClass, resultClass string, emit func(*cim.Instance) error) error {
-	return v.References(source, assocClass, func(a *cim.Instance) error {
-		for _, pv := range a.Properties {
-			ref, ok := pv.Value.Ref()
-			if !ok || samePath(ref, source) || (resultClass != "" && !v.s.Repo.IsA(v.s.Namespace, ref.ClassName, resultClass)) {
-				continue
-			}
-			inst, err := v.Get(ref)
-			if err != nil {
-				return err
-			}
-			if err := emit(inst); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	strings.ToLower(classVMCaps):         vmCapsProvider,
+	strings.ToLower(classSnapshotSvc):    hostProvider(Schema.SnapshotService),
+	strings.ToLower(classSnapshotCaps):   hostProvider(Schema.SnapshotServiceCapabilities),
+	strings.ToLower(classPool):           poolProvider,
+	strings.ToLower(classAllocCaps):      allocCapsProvider,
 }
 
 // Enumerate streams the instances of class and of every subclass

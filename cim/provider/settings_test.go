@@ -73,8 +73,10 @@ func TestSettingsWalk(t *testing.T) {
 			t.Errorf("%s: %d NIC RASDs, want %d", p.Name, len(nics), len(p.NICs))
 		}
 	}
+	// The VMs' RASDs, then four templates per pool (DSP1043).
+	pools := collect(func(e func(*cim.Instance) error) error { return v.Enumerate("CIM_ResourcePool", e) })
 	all := collect(func(e func(*cim.Instance) error) error { return v.Enumerate("CIM_ResourceAllocationSettingData", e) })
-	if len(all) != rasdCount {
-		t.Errorf("enumerated %d RASDs, want %d", len(all), rasdCount)
+	if len(all) != rasdCount+4*len(pools) {
+		t.Errorf("enumerated %d RASDs, want %d and 4 templates for each of %d pools", len(all), rasdCount, len(pools))
 	}
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/virtbridge/virtbridge/backends"
@@ -9,7 +8,8 @@ import (
 )
 
 // vmOf finds the VM a path belongs to, whatever the class: a VM by Name, a
-// device by SystemName, a setting by its InstanceID "VB:UUID[/part]".
+// device by SystemName, a setting by its InstanceID "VB:UUID[/part]", its
+// capabilities by "VB:caps/UUID".
 func (v *View) vmOf(p cim.ObjectPath) (*backends.Domain, bool) {
 	uuid := keyString(p, "Name")
 	switch {
@@ -20,126 +20,110 @@ func (v *View) vmOf(p cim.ObjectPath) (*backends.Domain, bool) {
 		if !ok {
 			return nil, false
 		}
+		id = strings.TrimPrefix(id, "caps/") // vmCapsPrefix without "VB:"
 		uuid, _, _ = strings.Cut(id, "/")
 	}
 	return v.snap.Domain(strings.ToLower(uuid))
 }
 
-// vmAssociations builds every association instance of one VM: SystemDevice
-// (VM–device), VirtualSystemSettingDataComponent (VSSD–RASD),
-// SettingsDefineState (VM–VSSD, device–RASD) and ElementSettingData
-// (VM–VSSD). Its cost is one VM's, however many the host has.
-func (v *View) vmAssociations(d *backends.Domain) ([]*cim.Instance, error) {
+// vmAssociations passes every association instance of one VM to sink:
+// SystemDevice (VM–device), VirtualSystemSettingDataComponent (VSSD–RASD),
+// SettingsDefineState (VM–VSSD, device–RASD), ElementSettingData
+// (VM–VSSD), ElementCapabilities (VM–its capabilities), the snapshot
+// associations, and ElementAllocatedFromPool / ResourceAllocationFromPool
+// to the pools it draws on. Its cost is one VM's, however many the host has.
+func (v *View) vmAssociations(d *backends.Domain, sink *refSink) error {
 	vm, err := v.s.VirtualSystem(d, v.now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	vssd, err := v.s.SystemSettings(d)
 	if err != nil {
-		return nil, err
-	}
-	var out []*cim.Instance
-	add := func(inst *cim.Instance, err error) error {
-		if err == nil {
-			out = append(out, inst)
-		}
 		return err
 	}
+	sysDev, sds := sink.wants(classSystemDevice), sink.wants(classSettingsDefines)
 	devPaths := map[string]cim.ObjectPath{}
 	for _, dev := range devices(d) {
-		inst, err := v.s.Device(d, dev)
+		if !sysDev && !sds {
+			break
+		}
+		dp, err := v.s.devicePath(d, dev)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		devPaths[dev.class+"/"+dev.id] = inst.Path
-		if err := add(v.s.association(classSystemDevice, "GroupComponent", vm.Path, "PartComponent", inst.Path)); err != nil {
-			return nil, err
+		devPaths[dev.class+"/"+dev.id] = dp
+		if sysDev {
+			if err := sink.add(v.s.association(classSystemDevice, "GroupComponent", vm.Path, "PartComponent", dp)); err != nil {
+				return err
+			}
 		}
 	}
-	if err := add(v.s.association(classSettingsDefines, "ManagedElement", vm.Path, "SettingData", vssd.Path)); err != nil {
-		return nil, err
+	if sds {
+		if err := sink.add(v.s.association(classSettingsDefines, "ManagedElement", vm.Path, "SettingData", vssd.Path)); err != nil {
+			return err
+		}
 	}
-	esd, err := v.s.association(classElementSetting, "ManagedElement", vm.Path, "SettingData", vssd.Path)
-	if err != nil {
-		return nil, err
-	}
-	// The one VSSD is both the current and the next configuration.
-	esd.Set("IsCurrent", cim.Uint16(1))
-	esd.Set("IsNext", cim.Uint16(1))
-	esd.Set("IsDefault", cim.Uint16(2))
-	out = append(out, esd)
-	for _, st := range settings(d) {
-		rasd, err := v.s.ResourceSettings(d, st)
+	if sink.wants(classElementSetting) {
+		esd, err := v.s.association(classElementSetting, "ManagedElement", vm.Path, "SettingData", vssd.Path)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := add(v.s.association(classVSSDComponent, "GroupComponent", vssd.Path, "PartComponent", rasd.Path)); err != nil {
-			return nil, err
-		}
-		if err := add(v.s.association(classSettingsDefines, "ManagedElement", devPaths[st.dev.class+"/"+st.dev.id], "SettingData", rasd.Path)); err != nil {
-			return nil, err
+		// The one VSSD is both the current and the next configuration.
+		esd.Set("IsCurrent", cim.Uint16(1))
+		esd.Set("IsNext", cim.Uint16(1))
+		esd.Set("IsDefault", cim.Uint16(2))
+		if err := sink.add(esd, nil); err != nil {
+			return err
 		}
 	}
-	return out, nil
-}
-
-// samePath compares class and keys, not host or namespace, which clients
-// may or may not send.
-func samePath(a, b cim.ObjectPath) bool {
-	a.Host, a.Namespace, b.Host, b.Namespace = "", "", "", ""
-	return a.Equal(b)
-}
-
-// settingProvider serves the VSSD or one RASD class over every VM.
-func settingProvider(class string) classProvider {
-	each := func(v *View, d *backends.Domain, emit func(*cim.Instance) error) error {
-		if class == classVSSD {
-			inst, err := v.s.SystemSettings(d)
+	if component := sink.wants(classVSSDComponent); component || sds {
+		for _, st := range settings(&v.snap.Host, d) {
+			rp, err := v.s.settingPath(d, st)
 			if err != nil {
 				return err
 			}
-			return emit(inst)
-		}
-		for _, st := range settings(d) {
-			if st.class != class {
-				continue
-			}
-			inst, err := v.s.ResourceSettings(d, st)
-			if err != nil {
-				return err
-			}
-			if err := emit(inst); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return classProvider{
-		enumerate: func(v *View, emit func(*cim.Instance) error) error {
-			for _, d := range v.snap.Domains() {
-				if err := each(v, d, emit); err != nil {
+			if component {
+				if err := sink.add(v.s.association(classVSSDComponent, "GroupComponent", vssd.Path, "PartComponent", rp)); err != nil {
 					return err
 				}
 			}
-			return nil
-		},
-		get: func(v *View, p cim.ObjectPath) (*cim.Instance, error) {
-			var found *cim.Instance
-			if d, ok := v.vmOf(p); ok {
-				err := each(v, d, func(inst *cim.Instance) error {
-					if samePath(inst.Path, p) {
-						found = inst
-					}
-					return nil
-				})
-				if err != nil {
-					return nil, err
+			if sds {
+				if err := sink.add(v.s.association(classSettingsDefines, "ManagedElement", devPaths[st.dev.class+"/"+st.dev.id], "SettingData", rp)); err != nil {
+					return err
 				}
 			}
-			if found == nil {
-				return nil, fmt.Errorf("no instance %s: %w", p.String(), cim.ErrNotFound)
-			}
-			return found, nil
-		},
+		}
 	}
+	if sink.wants(classElementCaps) {
+		caps, err := v.s.VMCapabilities(d)
+		if err != nil {
+			return err
+		}
+		if err := sink.add(v.s.association(classElementCaps, "ManagedElement", vm.Path, "Capabilities", caps.Path)); err != nil {
+			return err
+		}
+	}
+	if err := v.snapshotAssociations(d, vm.Path, sink); err != nil {
+		return err
+	}
+	return v.vmAllocations(d, sink)
+}
+
+// canon is a path's identity: class and keys, not host or namespace,
+// which clients may or may not send.
+func canon(p cim.ObjectPath) string {
+	p.Host, p.Namespace = "", ""
+	return p.Canonical()
+}
+
+func samePath(a, b cim.ObjectPath) bool { return idOf(a).is(b) }
+
+// pathID is a path's identity, for comparing many paths with one: the
+// class name rules most out before any formatting.
+type pathID struct{ class, canon string }
+
+func idOf(p cim.ObjectPath) pathID { return pathID{p.ClassName, canon(p)} }
+
+func (id pathID) is(p cim.ObjectPath) bool {
+	return strings.EqualFold(p.ClassName, id.class) && canon(p) == id.canon
 }
