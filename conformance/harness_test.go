@@ -128,10 +128,16 @@ var (
 // config's snmp: section (indented by two spaces).
 func startAgent(t *testing.T, n int, extra string) *agent {
 	t.Helper()
+	return startAgentOn(t, testbed.Options{Domains: n, Seed: 5}, extra)
+}
+
+// startAgentOn serves a test bed made with opts.
+func startAgentOn(t *testing.T, opts testbed.Options, extra string) *agent {
+	t.Helper()
 	need(t, "snmpget", "virsh")
 	dir := t.TempDir()
 	bed := filepath.Join(dir, "node.xml")
-	plan, err := testbed.WriteFile(bed, testbed.Options{Domains: n, Seed: 5})
+	plan, err := testbed.WriteFile(bed, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

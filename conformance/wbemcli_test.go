@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 )
 
 // wbemcli runs sblim-wbemcli against the agent's CIM-XML port as user
@@ -176,6 +177,20 @@ func TestWbemcliSystemDevices(t *testing.T) {
 		if want := v.VCPUs + 1 + len(disks) + len(nics); len(refs) != want {
 			t.Errorf("%s: rin SystemDevice gives %d, want %d", v.Name, len(refs), want)
 		}
+		// ri: the same associations, whole, each naming the VM as its
+		// GroupComponent.
+		full := parseNL(a.wbem(t, "ri", "-nl", "-arc", "CIM_SystemDevice", "-ar", "GroupComponent", a.cimURL(cimViewer, vm)))
+		if len(full) != len(refs) {
+			t.Errorf("%s: ri gives %d associations, rin %d", v.Name, len(full), len(refs))
+		}
+		for _, o := range full {
+			if !strings.Contains(o.props["GroupComponent"], uuid) {
+				t.Errorf("%s: SystemDevice GroupComponent %s", v.Name, o.props["GroupComponent"])
+			}
+		}
+		if none := paths(a.wbem(t, "rin", "-arc", "CIM_SystemDevice", "-ar", "PartComponent", a.cimURL(cimViewer, vm))); len(none) != 0 {
+			t.Errorf("%s: the VM is no device's PartComponent, yet rin -ar PartComponent gives %d", v.Name, len(none))
+		}
 	}
 }
 
@@ -306,3 +321,110 @@ func virshRows(t *testing.T, uri string, args ...string) int {
 
 func blkCount(t *testing.T, uri, name string) int { return virshRows(t, uri, "domblklist", name) }
 func ifCount(t *testing.T, uri, name string) int  { return virshRows(t, uri, "domiflist", name) }
+
+// TestWbemcliResourcePools walks host → HostedResourcePool → pool →
+// ElementCapabilities → AllocationCapabilities → SettingsDefineCapabilities
+// → RASD templates, with pools and capacities from virsh.
+func TestWbemcliResourcePools(t *testing.T) {
+	a := startAgentOn(t, testbed.Options{Domains: 10, Seed: 5, Pools: 2, Networks: 2, Snapshots: 2}, "")
+	ns := "root/virtualization"
+	var host string
+	for _, o := range parseNL(a.wbem(t, "ei", "-nl", a.cimURL(cimViewer, ns+":VB_ComputerSystem"))) {
+		if o.props["Caption"] == "Hosting Computer System" {
+			host = o.props["Name"]
+		}
+	}
+	if host == "" {
+		t.Fatal("no host system among VB_ComputerSystem")
+	}
+	hostPath := ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + host + `"`
+	pools := parseNL(a.wbem(t, "ai", "-nl", "-ac", "CIM_HostedResourcePool", "-arc", "CIM_ResourcePool", a.cimURL(cimViewer, hostPath)))
+	byType := map[string][]cimObject{}
+	for _, p := range pools {
+		byType[p.props["ResourceType"]] = append(byType[p.props["ResourceType"]], p)
+	}
+	storage, networks := virshRows(t, a.uri, "pool-list", "--all"), virshRows(t, a.uri, "net-list", "--all")
+	if len(byType["3"]) != 1 || len(byType["4"]) != 1 || len(byType["31"]) != storage || len(byType["10"]) != networks {
+		t.Fatalf("pools by ResourceType: %d processor, %d memory, %d storage (virsh %d), %d network (virsh %d)",
+			len(byType["3"]), len(byType["4"]), len(byType["31"]), storage, len(byType["10"]), networks)
+	}
+	cpus := nodeCPUs(t, a.uri)
+	proc := byType["3"][0]
+	if proc.props["Capacity"] != strconv.Itoa(cpus) || proc.props["Primordial"] != "TRUE" {
+		t.Errorf("processor pool Capacity %s Primordial %s, virsh nodeinfo CPU(s) %d", proc.props["Capacity"], proc.props["Primordial"], cpus)
+	}
+	procPath := proc.path[strings.Index(proc.path, "root/"):]
+	caps := paths(a.wbem(t, "ain", "-ac", "CIM_ElementCapabilities", "-arc", "CIM_AllocationCapabilities", a.cimURL(cimViewer, procPath)))
+	if len(caps) != 1 {
+		t.Fatalf("processor pool has %d AllocationCapabilities, want 1", len(caps))
+	}
+	templates := parseNL(a.wbem(t, "ai", "-nl", "-ac", "CIM_SettingsDefineCapabilities", a.cimURL(cimViewer, caps[0])))
+	if len(templates) != 4 {
+		t.Fatalf("processor capabilities define %d templates, want 4 (default, minimum, maximum, increment)", len(templates))
+	}
+	byID := map[string]string{}
+	for _, tpl := range templates {
+		if tpl.props["ResourceType"] != "3" {
+			t.Errorf("template %s: ResourceType %s", tpl.path, tpl.props["ResourceType"])
+		}
+		id := tpl.props["InstanceID"]
+		byID[id[strings.LastIndex(id, "/")+1:]] = tpl.props["VirtualQuantity"]
+	}
+	if byID["minimum"] != "1" || byID["maximum"] != strconv.Itoa(cpus) || byID["increment"] != "1" {
+		t.Errorf("processor templates %v, want minimum 1, maximum %d, increment 1", byID, cpus)
+	}
+	// Reserved is what the running and paused domains hold.
+	var reserved int
+	for _, v := range dominfo(t, a.uri, libvirtNames(t, a.uri)) {
+		if v.State != "shut off" {
+			reserved += v.VCPUs
+		}
+	}
+	if proc.props["Reserved"] != strconv.Itoa(reserved) {
+		t.Errorf("processor pool Reserved %s, virsh's active domains hold %d vCPUs", proc.props["Reserved"], reserved)
+	}
+
+	// Snapshots: VM → SnapshotOfVirtualSystem → snapshot settings, as
+	// virsh snapshot-list names them.
+	snapped := 0
+	for uuid, v := range dominfo(t, a.uri, libvirtNames(t, a.uri)) {
+		vm := ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+		var got []string
+		for _, o := range parseNL(a.wbem(t, "ai", "-nl", "-ac", "CIM_SnapshotOfVirtualSystem", a.cimURL(cimViewer, vm))) {
+			got = append(got, o.props["ElementName"])
+		}
+		out, err := exec.Command("virsh", "-c", a.uri, "snapshot-list", v.Name, "--name").CombinedOutput()
+		if err != nil {
+			t.Fatalf("virsh snapshot-list %s: %v\n%s", v.Name, err, out)
+		}
+		want := strings.Fields(string(out))
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: snapshots %v, virsh %v", v.Name, got, want)
+		}
+		if len(want) > 0 {
+			snapped++
+		}
+	}
+	if snapped == 0 {
+		t.Error("no domain of the bed has snapshots; the check above proved nothing")
+	}
+}
+
+// nodeCPUs is virsh nodeinfo's CPU(s).
+func nodeCPUs(t *testing.T, uri string) int {
+	t.Helper()
+	out, err := exec.Command("virsh", "-c", uri, "nodeinfo").CombinedOutput()
+	if err != nil {
+		t.Fatalf("virsh nodeinfo: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "CPU(s)" {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	t.Fatalf("virsh nodeinfo has no CPU(s):\n%s", out)
+	return 0
+}
