@@ -30,8 +30,13 @@ func cmdTestbed(args []string, stdout, stderr io.Writer) error {
 	if _, err := testbed.Plan(testbed.Options{Domains: 0, Seed: *seed, NamePrefix: *prefix}); err != nil || *n < 0 || *n > testbed.MaxDomains {
 		return usageError{fmt.Sprintf("testbed: --domains %d / --prefix %q: want 0..%d domains and a prefix of letters, digits, '-', '_' or '.'", *n, *prefix, testbed.MaxDomains)}
 	}
-	if _, err := testbed.Plan(testbed.Options{Seed: *seed, NamePrefix: *prefix, Pools: *pools, Networks: *networks, Snapshots: *snapshots}); err != nil {
-		return usageError{fmt.Sprintf("testbed: %v", err)}
+	for _, f := range []struct {
+		name     string
+		val, max int
+	}{{"pools", *pools, testbed.MaxPools}, {"networks", *networks, testbed.MaxNetworks}, {"snapshots", *snapshots, testbed.MaxSnapshots}} {
+		if f.val < 0 || f.val > f.max {
+			return usageError{fmt.Sprintf("testbed: --%s %d: want 0..%d", f.name, f.val, f.max)}
+		}
 	}
 	if *out == "-" {
 		w := bufio.NewWriter(stdout)
