@@ -79,6 +79,8 @@ type agent struct {
 	addr4, addr6 string // host:port of the SNMP agent
 	cimHTTP      string // host:port of CIM-XML over HTTP
 	cimHTTPS     string // and over HTTPS
+	wsmanHTTP    string // host:port of WS-Management over HTTP
+	wsmanHTTPS   string // and over HTTPS
 	uri          string // the test bed's libvirt URI
 	plan         []testbed.Domain
 	mibs         string // -M argument for net-snmp
@@ -121,7 +123,7 @@ const (
 
 var (
 	listening    = regexp.MustCompile(`msg="snmp agent listening" addrs=(\S+)`)
-	cimListening = regexp.MustCompile(`msg="cim server listening".* http=\[([^\]]*)\] https=\[([^\]]*)\]`)
+	cimListening = regexp.MustCompile(`msg="cim server listening" component=(\S+) http=\[([^\]]*)\] https=\[([^\]]*)\]`)
 )
 
 // startAgent serves an n-domain test bed; extra is appended to the
@@ -154,6 +156,9 @@ cim:
   https: ["127.0.0.1:0"]
   users_file: %q
   state_dir: %q
+wsman:
+  http: ["127.0.0.1:0"]
+  https: ["127.0.0.1:0"]
 snmp:
   listen: ["127.0.0.1:0", "[::1]:0"]
   state_dir: %q
@@ -189,20 +194,21 @@ snmp:
 			t.Errorf("virtbridge serve: %v\n%s", err, buf.String())
 		}
 	})
-	found := make(chan [3]string, 1)
+	found := make(chan [5]string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		var snmpAddrs string
-		var cim []string
+		servers := map[string][]string{}
 		for sc.Scan() {
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				snmpAddrs = m[1]
 			}
 			if m := cimListening.FindStringSubmatch(sc.Text()); m != nil {
-				cim = m[1:]
+				servers[m[1]] = m[2:]
 			}
-			if snmpAddrs != "" && cim != nil {
-				found <- [3]string{snmpAddrs, cim[0], cim[1]}
+			c, w := servers["cim-server"], servers["wsman-server"]
+			if snmpAddrs != "" && c != nil && w != nil {
+				found <- [5]string{snmpAddrs, c[0], c[1], w[0], w[1]}
 				break
 			}
 		}
@@ -211,7 +217,7 @@ snmp:
 	select {
 	case got := <-found:
 		a := &agent{uri: "test://" + bed, plan: plan, stderr: buf, cimHTTP: got[1], cimHTTPS: got[2],
-			mibs: reference(t, "snmp") + ":" + mibsDir()}
+			wsmanHTTP: got[3], wsmanHTTPS: got[4], mibs: reference(t, "snmp") + ":" + mibsDir()}
 		for _, x := range strings.Split(got[0], ",") {
 			if strings.HasPrefix(x, "[") {
 				a.addr6 = x
@@ -221,7 +227,7 @@ snmp:
 		}
 		return a
 	case <-time.After(60 * time.Second):
-		t.Fatalf("virtbridge did not start serving SNMP and CIM-XML:\n%s", buf.String())
+		t.Fatalf("virtbridge did not start serving SNMP, CIM-XML and WS-Man:\n%s", buf.String())
 	}
 	return nil
 }

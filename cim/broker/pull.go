@@ -28,7 +28,15 @@ type PullOptions struct {
 	MaxObjectCount uint32
 	// Kind says which Pull operation may continue the enumeration.
 	Kind PullKind
+	// Match, if set, keeps only the instances it accepts (WS-Man's
+	// SelectorFilter).
+	Match func(*cim.Instance) bool
 }
+
+// ErrPageFull, returned by a page's emit, ends the page early: the
+// instance it was given stays first in line for the next pull. WS-Man
+// uses it to keep a page within MaxEnvelopeSize.
+var ErrPageFull = errors.New("page full")
 
 // PullKind is what an enumeration hands out, and so which Pull operation
 // continues it (DSP0200 §5.3.2.25-27).
@@ -75,6 +83,13 @@ type enumeration struct {
 	delivered uint64
 	timeout   time.Duration
 	timer     *time.Timer
+	expires   time.Time
+}
+
+// arm restarts the inactivity timer. The caller holds e.mu.
+func (e *enumeration) arm() {
+	e.timer.Reset(e.timeout)
+	e.expires = time.Now().Add(e.timeout)
 }
 
 type enumerations struct {
@@ -133,6 +148,17 @@ func (b *Broker) openEnumeration(ns string, o PullOptions, run func(emit func(*c
 		id: hex.EncodeToString(id[:]), ns: normNamespace(ns), kind: o.Kind,
 		items: make(chan *cim.Instance), stop: make(chan struct{}), timeout: t,
 	}
+	if o.Match != nil {
+		all := run
+		run = func(emit func(*cim.Instance) error) error {
+			return all(func(inst *cim.Instance) error {
+				if !o.Match(inst) {
+					return nil
+				}
+				return emit(inst)
+			})
+		}
+	}
 	e.count = func() (uint64, error) {
 		var n uint64
 		err := run(func(*cim.Instance) error { n++; return nil })
@@ -156,7 +182,14 @@ func (b *Broker) openEnumeration(ns string, o PullOptions, run func(emit func(*c
 				return errClosed
 			}
 		})
-		if err != nil && !errors.Is(err, errClosed) {
+		if errors.Is(err, errClosed) {
+			// Cut short by close, expiry or Broker.Close. Only a pull
+			// already waiting for the next instance (Broker.Close during
+			// a pull) can still read this: it must not take the closed
+			// channel for the end of the result.
+			err = fmt.Errorf("enumeration %s was closed while being pulled: %w", e.id, cim.ErrServerIsShuttingDown)
+		}
+		if err != nil {
 			// Read by the puller after the channel closes.
 			e.err = err
 		}
@@ -176,7 +209,10 @@ func (b *Broker) page(e *enumeration, max uint32, emit func(*cim.Instance) error
 		if !ok {
 			break
 		}
-		if err := emit(inst); err != nil {
+		if err := emit(inst); errors.Is(err, ErrPageFull) {
+			e.next = inst
+			break
+		} else if err != nil {
 			b.enums.remove(e)
 			return Page{}, err
 		}
@@ -196,7 +232,7 @@ func (b *Broker) page(e *enumeration, max uint32, emit func(*cim.Instance) error
 		}
 		return Page{EndOfSequence: true}, nil
 	}
-	e.timer.Reset(e.timeout)
+	e.arm()
 	return Page{Context: e.id}, nil
 }
 
@@ -216,12 +252,13 @@ func (e *enumeration) take() (*cim.Instance, bool) {
 	return inst, ok
 }
 
-// lookup finds an open enumeration of namespace ns and locks it.
+// lookup finds an open enumeration of namespace ns ("" for any: WS-Man's
+// Pull names no namespace) and locks it.
 func (b *Broker) lookup(ns, id string, kind PullKind) (*enumeration, error) {
 	b.enums.mu.Lock()
 	e := b.enums.m[id]
 	b.enums.mu.Unlock()
-	if e == nil || e.ns != normNamespace(ns) {
+	if e == nil || (ns != "" && e.ns != normNamespace(ns)) {
 		return nil, fmt.Errorf("enumeration context %q is not open in namespace %s (it ended, expired or was closed): %w", id, ns, cim.ErrInvalidEnumerationContext)
 	}
 	if e.kind != kind {
@@ -267,7 +304,7 @@ func (b *Broker) EnumerationCount(ns, context string) (uint64, error) {
 		return 0, err
 	}
 	defer e.mu.Unlock()
-	e.timer.Reset(e.timeout)
+	e.arm()
 	total, err := e.count()
 	if err != nil {
 		return 0, err

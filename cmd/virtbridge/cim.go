@@ -14,51 +14,87 @@ import (
 	"github.com/virtbridge/virtbridge/cim/cimxml"
 	"github.com/virtbridge/virtbridge/cim/server"
 	"github.com/virtbridge/virtbridge/cim/virt"
+	"github.com/virtbridge/virtbridge/cim/wsman"
 )
 
-// cimFace is the CIM-XML server over the inventory.
+// cimFace is the CIM-XML and WS-Management servers over one broker.
 type cimFace struct {
-	srv    *server.Server
-	broker *broker.Broker
+	servers []*server.Server
+	broker  *broker.Broker
 }
 
 // newCIM loads the classes, builds the namespaces and binds the
-// listeners, so a busy port or a missing users file is reported before
-// serving starts.
-func newCIM(cfg Config, inv *inventory.Inventory, log *slog.Logger) (*cimFace, error) {
+// listeners of both CIM protocols, so a busy port or a missing users
+// file is reported before serving starts.
+func newCIM(cfg Config, inv *inventory.Inventory, log *slog.Logger) (_ *cimFace, err error) {
 	cc := cfg.CIM
 	users := cc.usersFile()
 	if _, err := os.Stat(users); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("cim.users_file %s does not exist: create it with `virtbridge passwd --file %s --role operator NAME` (password on standard input), or set cim.enabled: false", users, users)
+		return nil, fmt.Errorf("cim.users_file %s does not exist: create it with `virtbridge passwd --file %s --role operator NAME` (password on standard input), or set cim.enabled and wsman.enabled to false", users, users)
+	}
+	dir := cc.stateDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cim.state_dir: %w", err)
 	}
 	br, err := virt.New(virt.Config{Namespace: cc.Namespace, Version: version,
 		MaxEnumerations: cc.MaxEnumerations, EnumerationTimeout: cc.EnumTimeout}, inv)
 	if err != nil {
 		return nil, err
 	}
-	h := &cimxml.Handler{Broker: br, Log: log.With("component", "cim-xml")}
-	dir := cc.stateDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("cim.state_dir: %w", err)
+	f := &cimFace{broker: br}
+	defer func() {
+		if err != nil {
+			f.close()
+		}
+	}()
+	// Both protocols share the certificate, the users and the limits.
+	base := server.Config{CertFile: cc.CertFile, KeyFile: cc.KeyFile, StateDir: dir, UsersFile: users, MaxBody: cc.MaxRequestBytes}
+	if cc.Enabled {
+		h := &cimxml.Handler{Broker: br, Log: log.With("component", "cim-xml")}
+		sc := base
+		sc.HTTP, sc.HTTPS, sc.AllowRemoteHTTP, sc.Logger = cc.HTTP, cc.HTTPS, cc.AllowRemoteHTTP, log.With("component", "cim-server")
+		srv, err := server.New(sc, []server.Route{{Path: "/cimom", Handler: h}, {Path: "/{$}", Handler: h}})
+		if err != nil {
+			return nil, err
+		}
+		f.servers = append(f.servers, srv)
 	}
-	srv, err := server.New(server.Config{
-		HTTP: cc.HTTP, HTTPS: cc.HTTPS, AllowRemoteHTTP: cc.AllowRemoteHTTP,
-		CertFile: cc.CertFile, KeyFile: cc.KeyFile, StateDir: dir, UsersFile: users,
-		MaxBody: cc.MaxRequestBytes, Logger: log.With("component", "cim-server"),
-	}, []server.Route{{Path: "/cimom", Handler: h}, {Path: "/{$}", Handler: h}})
-	if err != nil {
-		br.Close()
-		return nil, err
+	if wc := cfg.WSMan; wc.Enabled {
+		h := &wsman.Handler{Broker: br, Namespace: cc.Namespace, Product: "virtbridge", Version: version, Log: log.With("component", "ws-man")}
+		sc := base
+		sc.HTTP, sc.HTTPS, sc.AllowRemoteHTTP, sc.Logger = wc.HTTP, wc.HTTPS, wc.AllowRemoteHTTP, log.With("component", "wsman-server")
+		rt := server.Route{Path: "/wsman", Handler: h}
+		if wc.IdentifyWithoutAuth {
+			rt.AllowAnonymous = wsman.IsIdentify
+		}
+		srv, err := server.New(sc, []server.Route{rt})
+		if err != nil {
+			return nil, err
+		}
+		f.servers = append(f.servers, srv)
 	}
-	return &cimFace{srv: srv, broker: br}, nil
+	return f, nil
+}
+
+func (f *cimFace) close() {
+	for _, s := range f.servers {
+		_ = s.Close()
+	}
+	f.broker.Close()
 }
 
 // run serves until ctx ends.
-func (c *cimFace) run(ctx context.Context) error {
-	defer c.broker.Close()
-	err := c.srv.Run(ctx)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+func (f *cimFace) run(ctx context.Context) error {
+	defer f.broker.Close()
+	errc := make(chan error, len(f.servers))
+	for _, s := range f.servers {
+		go func() { errc <- s.Run(ctx) }()
 	}
-	return err
+	var errs []error
+	for range f.servers {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

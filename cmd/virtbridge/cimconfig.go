@@ -32,6 +32,27 @@ type CIMConfig struct {
 	EnumTimeout     time.Duration `yaml:"enumeration_timeout"`
 }
 
+// WSManConfig is the wsman: section: the WS-Management listeners. TLS,
+// users, namespace and limits are the cim: section's.
+type WSManConfig struct {
+	Enabled             bool     `yaml:"enabled"`
+	HTTP                []string `yaml:"http"`
+	HTTPS               []string `yaml:"https"`
+	AllowRemoteHTTP     bool     `yaml:"allow_remote_http"`
+	IdentifyWithoutAuth bool     `yaml:"identify_without_auth"`
+}
+
+func defaultWSMan() WSManConfig {
+	return WSManConfig{Enabled: true, HTTP: []string{"127.0.0.1:5985"}, HTTPS: []string{":5986"}, IdentifyWithoutAuth: true}
+}
+
+func (c *WSManConfig) validate() []error {
+	if c.Enabled && len(c.HTTP) == 0 && len(c.HTTPS) == 0 {
+		return []error{errors.New("wsman.http and wsman.https: want at least one address, e.g. 127.0.0.1:5985")}
+	}
+	return nil
+}
+
 // interopNamespace is fixed: clients look for profiles there (DSP1033).
 const interopNamespace = virt.Interop
 
@@ -75,12 +96,14 @@ func defaultStateDir() string {
 	return filepath.Join(os.TempDir(), "virtbridge")
 }
 
-func (c *CIMConfig) validate() []error {
-	if !c.Enabled {
+// validate checks the section; the shared settings are checked whenever
+// either CIM protocol is on.
+func (c *CIMConfig) validate(wsmanOn bool) []error {
+	if !c.Enabled && !wsmanOn {
 		return nil
 	}
 	var errs []error
-	if len(c.HTTP) == 0 && len(c.HTTPS) == 0 {
+	if c.Enabled && len(c.HTTP) == 0 && len(c.HTTPS) == 0 {
 		errs = append(errs, errors.New("cim.http and cim.https: want at least one address, e.g. 127.0.0.1:5988"))
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {

@@ -26,6 +26,7 @@ type Config struct {
 	Libvirt   LibvirtConfig   `yaml:"libvirt"`
 	SNMP      SNMPConfig      `yaml:"snmp"`
 	CIM       CIMConfig       `yaml:"cim"`
+	WSMan     WSManConfig     `yaml:"wsman"`
 }
 
 // LogConfig chooses the log level and format.
@@ -59,6 +60,7 @@ func defaultConfig() Config {
 		Libvirt: LibvirtConfig{ReconnectMin: 250 * time.Millisecond, ReconnectMax: 30 * time.Second, KeepaliveInterval: 5, KeepaliveCount: 3},
 		SNMP:    defaultSNMP(),
 		CIM:     defaultCIM(),
+		WSMan:   defaultWSMan(),
 	}
 }
 
@@ -148,7 +150,8 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("libvirt.keepalive_interval and keepalive_count: want at least 1"))
 	}
 	errs = append(errs, c.SNMP.validate()...)
-	errs = append(errs, c.CIM.validate()...)
+	errs = append(errs, c.CIM.validate(c.WSMan.Enabled)...)
+	errs = append(errs, c.WSMan.validate()...)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
 		msgs[i] = e.Error()

@@ -677,7 +677,8 @@ func serveConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cfg := "snmp:\n  listen: [\"127.0.0.1:0\"]\n  state_dir: " + strconv.Quote(dir) + "\n" +
-		"cim:\n  http: [\"127.0.0.1:0\"]\n  https: []\n  state_dir: " + strconv.Quote(dir) + "\n  users_file: " + strconv.Quote(users) + "\n"
+		"cim:\n  http: [\"127.0.0.1:0\"]\n  https: []\n  state_dir: " + strconv.Quote(dir) + "\n  users_file: " + strconv.Quote(users) + "\n" +
+		"wsman:\n  http: [\"127.0.0.1:0\"]\n  https: []\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

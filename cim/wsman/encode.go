@@ -1,0 +1,105 @@
+package wsman
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/xml"
+	"fmt"
+)
+
+// writer builds one response envelope in memory: responses are bounded
+// by MaxElements, and MaxEnvelopeSize can only be checked, and a fault
+// sent instead, before anything goes out.
+type writer struct {
+	bytes.Buffer
+}
+
+func (w *writer) text(s string) { _ = xml.EscapeText(w, []byte(s)) }
+
+// tag writes <name attr="v" ...>; attrs alternate names and values.
+func (w *writer) open(name string, attrs ...string) {
+	w.WriteByte('<')
+	w.WriteString(name)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		w.WriteString(" " + attrs[i] + `="`)
+		w.text(attrs[i+1])
+		w.WriteByte('"')
+	}
+	w.WriteByte('>')
+}
+
+func (w *writer) close(name string) { w.WriteString("</" + name + ">") }
+
+// leaf writes <name attrs>text</name>.
+func (w *writer) leaf(name, text string, attrs ...string) {
+	w.open(name, attrs...)
+	w.text(text)
+	w.close(name)
+}
+
+// envelopeStart writes the envelope and header up to the body, with the
+// reply's addressing headers (DSP0226 §5.4: RelatesTo the request's
+// MessageID); extra writes further headers.
+func (w *writer) envelopeStart(action, relatesTo string, extra func(*writer)) {
+	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	w.open("s:Envelope", "xmlns:s", nsSOAP, "xmlns:wsa", nsWSA, "xmlns:wsman", nsWSMan,
+		"xmlns:wsen", nsWSEN, "xmlns:wxf", nsWXF, "xmlns:wsmb", nsWSMB, "xmlns:cim", nsCIM, "xmlns:xsi", nsXSI)
+	w.open("s:Header")
+	w.leaf("wsa:To", anonymous)
+	if action != "" {
+		w.leaf("wsa:Action", action)
+	}
+	w.leaf("wsa:MessageID", newMessageID())
+	if relatesTo != "" {
+		w.leaf("wsa:RelatesTo", relatesTo)
+	}
+	if extra != nil {
+		extra(w)
+	}
+	w.close("s:Header")
+	w.open("s:Body")
+}
+
+func (w *writer) envelopeEnd() {
+	w.close("s:Body")
+	w.close("s:Envelope")
+}
+
+// newMessageID is a random (version 4) UUID URN.
+func newMessageID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// writeFault writes a whole fault envelope (SOAP 1.2 §5.4, DSP0226 §14).
+func writeFault(f *Fault, relatesTo string) *writer {
+	d := faults[f.kind]
+	w := &writer{}
+	w.envelopeStart(d.action, relatesTo, nil)
+	w.open("s:Fault")
+	w.open("s:Code")
+	w.leaf("s:Value", "s:"+d.code)
+	if d.sub != "" {
+		w.open("s:Subcode")
+		w.leaf("s:Value", "p:"+d.sub, "xmlns:p", d.subNS)
+		w.close("s:Subcode")
+	}
+	w.close("s:Code")
+	w.open("s:Reason")
+	w.leaf("s:Text", f.Error(), "xml:lang", "en-US")
+	w.close("s:Reason")
+	if f.Detail != "" || f.extra != "" {
+		w.open("s:Detail")
+		if f.Detail != "" {
+			w.leaf("wsman:FaultDetail", faultURI+f.Detail)
+		}
+		w.WriteString(f.extra)
+		w.close("s:Detail")
+	}
+	w.close("s:Fault")
+	w.envelopeEnd()
+	return w
+}

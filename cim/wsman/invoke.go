@@ -1,0 +1,40 @@
+package wsman
+
+import (
+	"strconv"
+
+	"github.com/virtbridge/virtbridge/cim"
+)
+
+func parseUint(s string) (uint64, error) { return strconv.ParseUint(s, 10, 32) }
+
+// invoke: a custom action RESOURCE_URI/Method with body Method_INPUT
+// (DSP0227 §9). The target and method are checked, then the call is
+// refused until the write side (issue 6) implements the methods, as
+// CIM-XML's extrinsic calls are.
+func (c *call) invoke(method string) (*writer, error) {
+	if err := c.operator(); err != nil {
+		return nil, err
+	}
+	if !cim.ValidName(method) {
+		return nil, fault(faultActionNotSupported, "", "action %s", c.req.Action)
+	}
+	ns, p, err := c.target()
+	if err != nil {
+		return nil, err
+	}
+	cls, err := c.h.Broker.GetClass(ns, p.ClassName, false)
+	if err != nil {
+		return nil, err
+	}
+	if cls.Method(method) == nil {
+		return nil, fault(faultActionNotSupported, "", "class %s has no method %s", cls.Name, method)
+	}
+	if b := c.req.Body; b == nil || b.Name != method+"_INPUT" {
+		return nil, fault(faultInvalidParameter, "", "the body of %s must be %s_INPUT", method, method)
+	}
+	if _, err := c.h.Broker.GetInstance(ns, p); err != nil {
+		return nil, err
+	}
+	return nil, fault(faultActionNotSupported, "", "%s.%s is not implemented yet", cls.Name, method)
+}
