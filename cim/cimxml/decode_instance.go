@@ -9,18 +9,18 @@ import (
 // instance reads INSTANCE; QUALIFIERs are skipped (DSP0200 deprecates
 // instance qualifiers) and the class is not consulted.
 func (d *decoder) instance(n *node) (*cim.Instance, error) {
-	cn, _ := n.attr("CLASSNAME")
-	if n.name != "INSTANCE" || !cim.ValidName(cn) {
-		return nil, notValid("expected INSTANCE with CLASSNAME, found %s %q", n.name, cn)
+	cn, _ := n.Attr("CLASSNAME")
+	if n.Name != "INSTANCE" || !cim.ValidName(cn) {
+		return nil, notValid("expected INSTANCE with CLASSNAME, found %s %q", n.Name, cn)
 	}
 	inst := &cim.Instance{ClassName: cn}
-	for _, k := range n.kids {
-		if k.name == "QUALIFIER" {
+	for _, k := range n.Kids {
+		if k.Name == "QUALIFIER" {
 			continue
 		}
-		name, _ := k.attr("NAME")
+		name, _ := k.Attr("NAME")
 		if !cim.ValidName(name) {
-			return nil, notValid("%s NAME %q", k.name, name)
+			return nil, notValid("%s NAME %q", k.Name, name)
 		}
 		if _, dup := inst.Get(name); dup {
 			return nil, notValid("property %s given twice", name)
@@ -38,39 +38,39 @@ func (d *decoder) instance(n *node) (*cim.Instance, error) {
 // absent VALUE is NULL.
 func (d *decoder) property(n *node) (cim.Value, error) {
 	var vals []*node
-	for _, k := range n.kids {
-		if k.name != "QUALIFIER" {
+	for _, k := range n.Kids {
+		if k.Name != "QUALIFIER" {
 			vals = append(vals, k)
 		}
 	}
-	if len(vals) > 1 || strings.TrimSpace(n.text.String()) != "" {
-		return cim.Value{}, notValid("%s holds more than one value", n.name)
+	if len(vals) > 1 || strings.TrimSpace(n.Text.String()) != "" {
+		return cim.Value{}, notValid("%s holds more than one value", n.Name)
 	}
-	if n.name == "PROPERTY.REFERENCE" {
+	if n.Name == "PROPERTY.REFERENCE" {
 		if len(vals) == 0 {
 			return cim.Null(cim.TypeReference), nil
 		}
-		if vals[0].name != "VALUE.REFERENCE" {
-			return cim.Value{}, notValid("PROPERTY.REFERENCE holds %s", vals[0].name)
+		if vals[0].Name != "VALUE.REFERENCE" {
+			return cim.Value{}, notValid("PROPERTY.REFERENCE holds %s", vals[0].Name)
 		}
 		p, err := d.reference(vals[0])
 		return cim.Ref(p), err
 	}
 	want := "VALUE"
-	switch n.name {
+	switch n.Name {
 	case "PROPERTY":
 	case "PROPERTY.ARRAY":
 		want = "VALUE.ARRAY"
 	default:
-		return cim.Value{}, notValid("unexpected %s in INSTANCE", n.name)
+		return cim.Value{}, notValid("unexpected %s in INSTANCE", n.Name)
 	}
 	t, err := paramType(n)
 	if err != nil {
 		return cim.Value{}, err
 	}
-	embedded, _ := n.attr("EmbeddedObject")
+	embedded, _ := n.Attr("EmbeddedObject")
 	if embedded == "" {
-		embedded, _ = n.attr("EMBEDDEDOBJECT") // DSP0201 2.2 spelling
+		embedded, _ = n.Attr("EMBEDDEDOBJECT") // DSP0201 2.2 spelling
 	}
 	if t == cim.TypeInvalid {
 		t = cim.TypeString
@@ -88,8 +88,8 @@ func (d *decoder) property(n *node) (cim.Value, error) {
 		}
 		return cim.Null(nt), nil
 	}
-	if vals[0].name != want {
-		return cim.Value{}, notValid("%s holds %s", n.name, vals[0].name)
+	if vals[0].Name != want {
+		return cim.Value{}, notValid("%s holds %s", n.Name, vals[0].Name)
 	}
 	return d.value(vals[0], t, embedded)
 }

@@ -9,22 +9,22 @@ import (
 
 // param reads the content of an IPARAMVALUE or PARAMVALUE.
 func (d *decoder) param(n *node) (Param, error) {
-	if len(n.kids) == 0 {
-		if strings.TrimSpace(n.text.String()) != "" {
+	if len(n.Kids) == 0 {
+		if strings.TrimSpace(n.Text.String()) != "" {
 			return Param{}, notValid("text outside VALUE")
 		}
 		return Param{Kind: ParamNull}, nil
 	}
-	if len(n.kids) > 1 {
+	if len(n.Kids) > 1 {
 		return Param{}, notValid("more than one value")
 	}
 	typ, err := paramType(n)
 	if err != nil {
 		return Param{}, err
 	}
-	embedded, _ := n.attr("EmbeddedObject")
-	k := n.kids[0]
-	switch k.name {
+	embedded, _ := n.Attr("EmbeddedObject")
+	k := n.Kids[0]
+	switch k.Name {
 	case "VALUE", "VALUE.ARRAY":
 		v, err := d.value(k, typ, embedded)
 		return Param{Kind: ParamValue, Value: v}, err
@@ -33,13 +33,13 @@ func (d *decoder) param(n *node) (Param, error) {
 		return Param{Kind: ParamReference, Path: &p, Value: cim.Ref(p)}, err
 	case "VALUE.REFARRAY":
 		var refs []cim.Value
-		for _, r := range k.kids {
-			if r.name == "VALUE.NULL" {
+		for _, r := range k.Kids {
+			if r.Name == "VALUE.NULL" {
 				refs = append(refs, cim.Null(cim.TypeReference))
 				continue
 			}
-			if r.name != "VALUE.REFERENCE" {
-				return Param{}, notValid("VALUE.REFARRAY holds %s", r.name)
+			if r.Name != "VALUE.REFERENCE" {
+				return Param{}, notValid("VALUE.REFARRAY holds %s", r.Name)
 			}
 			p, err := d.reference(r)
 			if err != nil {
@@ -62,27 +62,27 @@ func (d *decoder) param(n *node) (Param, error) {
 		if err := pair(k, "INSTANCENAME", "INSTANCE"); err != nil {
 			return Param{}, err
 		}
-		p, err := d.instanceName(k.kids[0])
+		p, err := d.instanceName(k.Kids[0])
 		if err != nil {
 			return Param{}, err
 		}
-		inst, err := d.instance(k.kids[1])
+		inst, err := d.instance(k.Kids[1])
 		if err != nil {
 			return Param{}, err
 		}
 		inst.Path = p
 		return Param{Kind: ParamInstance, Instance: inst, Path: &p}, nil
 	case "CLASS", "QUALIFIER.DECLARATION":
-		return Param{}, &RequestError{Kind: NotSupported, Err: fmt.Errorf("%s parameters are not supported", k.name)}
+		return Param{}, &RequestError{Kind: NotSupported, Err: fmt.Errorf("%s parameters are not supported", k.Name)}
 	}
-	return Param{}, notValid("unexpected %s", k.name)
+	return Param{}, notValid("unexpected %s", k.Name)
 }
 
 // paramType reads PARAMTYPE (PARAMVALUE) or TYPE; TypeInvalid if absent.
 func paramType(n *node) (cim.Type, error) {
-	tn, ok := n.attr("PARAMTYPE")
+	tn, ok := n.Attr("PARAMTYPE")
 	if !ok {
-		tn, ok = n.attr("TYPE")
+		tn, ok = n.Attr("TYPE")
 	}
 	if !ok {
 		return cim.TypeInvalid, nil
@@ -114,17 +114,17 @@ func (d *decoder) value(n *node, t cim.Type, embedded string) (cim.Value, error)
 	if et == cim.TypeInvalid {
 		et = cim.TypeString
 	}
-	if n.name == "VALUE" {
+	if n.Name == "VALUE" {
 		return d.scalar(n, et)
 	}
 	var elems []cim.Value
-	for _, k := range n.kids {
-		if k.name == "VALUE.NULL" && len(k.kids) == 0 {
+	for _, k := range n.Kids {
+		if k.Name == "VALUE.NULL" && len(k.Kids) == 0 {
 			elems = append(elems, cim.Null(et))
 			continue
 		}
-		if k.name != "VALUE" {
-			return cim.Value{}, notValid("VALUE.ARRAY holds %s", k.name)
+		if k.Name != "VALUE" {
+			return cim.Value{}, notValid("VALUE.ARRAY holds %s", k.Name)
 		}
 		v, err := d.scalar(k, et)
 		if err != nil {
@@ -136,17 +136,17 @@ func (d *decoder) value(n *node, t cim.Type, embedded string) (cim.Value, error)
 }
 
 func (d *decoder) scalar(n *node, t cim.Type) (cim.Value, error) {
-	if len(n.kids) != 0 {
-		return cim.Value{}, notValid("VALUE holds %s", n.kids[0].name)
+	if len(n.Kids) != 0 {
+		return cim.Value{}, notValid("VALUE holds %s", n.Kids[0].Name)
 	}
 	if t.IsEmbedded() {
-		inst, err := d.embeddedInstance(n.text.String())
+		inst, err := d.embeddedInstance(n.Text.String())
 		if err != nil {
 			return cim.Value{}, err
 		}
 		return cim.NewValue(t, inst)
 	}
-	return parseScalar(t, n.text.String())
+	return parseScalar(t, n.Text.String())
 }
 
 func (d *decoder) embeddedInstance(text string) (*cim.Instance, error) {
@@ -157,8 +157,8 @@ func (d *decoder) embeddedInstance(text string) (*cim.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded object: %w", err)
 	}
-	if root.name != "INSTANCE" {
-		return nil, &RequestError{Kind: NotSupported, Err: fmt.Errorf("embedded %s is not supported", root.name)}
+	if root.Name != "INSTANCE" {
+		return nil, &RequestError{Kind: NotSupported, Err: fmt.Errorf("embedded %s is not supported", root.Name)}
 	}
 	d.embed++
 	defer func() { d.embed-- }()

@@ -45,8 +45,8 @@ type decoder struct {
 // request returns what it has read so far along with an error, so that
 // the MessageID can be echoed.
 func (d *decoder) request(root *node) (*Request, error) {
-	if root.name != "CIM" {
-		return nil, notValid("root element is %s, not CIM", root.name)
+	if root.Name != "CIM" {
+		return nil, notValid("root element is %s, not CIM", root.Name)
 	}
 	if err := checkVersion(root, "CIMVERSION", "2.", UnsupportedCIMVersion); err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (d *decoder) request(root *node) (*Request, error) {
 		return nil, err
 	}
 	req := &Request{Params: map[string]Param{}}
-	id, ok := msg.attr("ID")
+	id, ok := msg.Attr("ID")
 	if !ok {
 		return nil, notValid("MESSAGE without ID")
 	}
@@ -73,8 +73,8 @@ func (d *decoder) request(root *node) (*Request, error) {
 	}
 	// SIMPLEREQ may start with CORRELATOR elements (DSP0201 2.4); skip them.
 	var call *node
-	for _, k := range simple.kids {
-		switch k.name {
+	for _, k := range simple.Kids {
+		switch k.Name {
 		case "CORRELATOR":
 		case "IMETHODCALL", "METHODCALL":
 			if call != nil {
@@ -82,22 +82,22 @@ func (d *decoder) request(root *node) (*Request, error) {
 			}
 			call = k
 		default:
-			return req, notValid("unexpected %s in SIMPLEREQ", k.name)
+			return req, notValid("unexpected %s in SIMPLEREQ", k.Name)
 		}
 	}
 	if call == nil {
 		return req, notValid("SIMPLEREQ holds no method call")
 	}
-	if call.name == "IMETHODCALL" {
+	if call.Name == "IMETHODCALL" {
 		return req, d.intrinsic(req, call)
 	}
 	return req, d.extrinsic(req, call)
 }
 
 func checkVersion(n *node, attr, prefix string, kind RequestErrorKind) error {
-	v, ok := n.attr(attr)
+	v, ok := n.Attr(attr)
 	if !ok {
-		return notValid("%s without %s", n.name, attr)
+		return notValid("%s without %s", n.Name, attr)
 	}
 	if !strings.HasPrefix(v, prefix) {
 		return &RequestError{Kind: kind, Err: fmt.Errorf("%s %q not supported", attr, v)}
@@ -107,34 +107,34 @@ func checkVersion(n *node, attr, prefix string, kind RequestErrorKind) error {
 
 // only returns n's single child, which must be called name.
 func only(n *node, name string) (*node, error) {
-	if len(n.kids) != 1 || n.kids[0].name != name {
-		return nil, notValid("%s must hold exactly one %s", n.name, name)
+	if len(n.Kids) != 1 || n.Kids[0].Name != name {
+		return nil, notValid("%s must hold exactly one %s", n.Name, name)
 	}
-	return n.kids[0], nil
+	return n.Kids[0], nil
 }
 
 func (d *decoder) intrinsic(req *Request, call *node) error {
-	name, _ := call.attr("NAME")
+	name, _ := call.Attr("NAME")
 	req.Intrinsic = true
 	canon, ok := intrinsicName(name)
 	if !ok {
 		return &RequestError{Kind: NotSupported, Err: fmt.Errorf("intrinsic method %q not supported", name)}
 	}
 	req.Method = canon
-	for i, k := range call.kids {
+	for i, k := range call.Kids {
 		switch {
-		case i == 0 && k.name == "LOCALNAMESPACEPATH":
+		case i == 0 && k.Name == "LOCALNAMESPACEPATH":
 			ns, err := localNamespace(k)
 			if err != nil {
 				return err
 			}
 			req.Namespace = ns
-		case i > 0 && k.name == "IPARAMVALUE":
+		case i > 0 && k.Name == "IPARAMVALUE":
 			if err := d.addParam(req, k); err != nil {
 				return err
 			}
 		default:
-			return notValid("unexpected %s in IMETHODCALL", k.name)
+			return notValid("unexpected %s in IMETHODCALL", k.Name)
 		}
 	}
 	if req.Namespace == "" {
@@ -144,32 +144,32 @@ func (d *decoder) intrinsic(req *Request, call *node) error {
 }
 
 func (d *decoder) extrinsic(req *Request, call *node) error {
-	name, _ := call.attr("NAME")
+	name, _ := call.Attr("NAME")
 	if !cim.ValidName(name) {
 		return notValid("METHODCALL NAME %q is not a method name", name)
 	}
 	req.Method = name
-	if len(call.kids) == 0 {
+	if len(call.Kids) == 0 {
 		return notValid("METHODCALL without LOCALINSTANCEPATH or LOCALCLASSPATH")
 	}
 	var target cim.ObjectPath
 	var err error
-	switch t := call.kids[0]; t.name {
+	switch t := call.Kids[0]; t.Name {
 	case "LOCALINSTANCEPATH":
 		target, err = d.localInstancePath(t)
 	case "LOCALCLASSPATH":
 		target, err = localClassPath(t)
 	default:
-		return notValid("METHODCALL starts with %s, not a local path", t.name)
+		return notValid("METHODCALL starts with %s, not a local path", t.Name)
 	}
 	if err != nil {
 		return err
 	}
 	req.Target = &target
 	req.Namespace = target.Namespace
-	for _, k := range call.kids[1:] {
-		if k.name != "PARAMVALUE" {
-			return notValid("unexpected %s in METHODCALL", k.name)
+	for _, k := range call.Kids[1:] {
+		if k.Name != "PARAMVALUE" {
+			return notValid("unexpected %s in METHODCALL", k.Name)
 		}
 		if err := d.addParam(req, k); err != nil {
 			return err
@@ -179,9 +179,9 @@ func (d *decoder) extrinsic(req *Request, call *node) error {
 }
 
 func (d *decoder) addParam(req *Request, n *node) error {
-	name, ok := n.attr("NAME")
+	name, ok := n.Attr("NAME")
 	if !ok || name == "" {
-		return notValid("%s without NAME", n.name)
+		return notValid("%s without NAME", n.Name)
 	}
 	key := strings.ToLower(name)
 	if _, dup := req.Params[key]; dup {

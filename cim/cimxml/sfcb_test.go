@@ -28,16 +28,16 @@ func TestSfcbStructure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rsp := theirs.kids[0].kids[0].kids[0] // MESSAGE, SIMPLERSP, IMETHODRESPONSE
-		method, _ := rsp.attr("NAME")
-		id, _ := theirs.kids[0].attr("ID")
+		rsp := theirs.Kids[0].Kids[0].Kids[0] // MESSAGE, SIMPLERSP, IMETHODRESPONSE
+		method, _ := rsp.Attr("NAME")
+		id, _ := theirs.Kids[0].Attr("ID")
 		var buf bytes.Buffer
 		e := NewEncoder(&buf)
 		e.StartIMethodResponse(id, method)
 		e.StartReturnValue()
 		d := &decoder{budget: budget{lim: DefaultLimits()}}
-		for _, item := range rsp.kids[0].kids {
-			switch item.name {
+		for _, item := range rsp.Kids[0].Kids {
+			switch item.Name {
 			case "INSTANCENAME":
 				p, err := d.instanceName(item)
 				if err != nil {
@@ -45,18 +45,18 @@ func TestSfcbStructure(t *testing.T) {
 				}
 				e.WriteInstanceName(p)
 			case "VALUE.NAMEDINSTANCE":
-				p, err := d.instanceName(item.kids[0])
+				p, err := d.instanceName(item.Kids[0])
 				if err != nil {
 					t.Fatal(err)
 				}
-				inst, err := d.instance(item.kids[1])
+				inst, err := d.instance(item.Kids[1])
 				if err != nil {
 					t.Fatal(err)
 				}
 				inst.Path = p
 				e.WriteNamedInstance(inst, Filter{})
 			default:
-				t.Fatalf("unexpected %s in sfcb's answer", item.name)
+				t.Fatalf("unexpected %s in sfcb's answer", item.Name)
 			}
 		}
 		if err := e.End(); err != nil {
@@ -76,26 +76,26 @@ func TestSfcbStructure(t *testing.T) {
 }
 
 func compareTrees(a, b *node, at string) string {
-	at += a.name
-	if a.name != b.name {
-		return at + ": element " + b.name + ", sfcb has " + a.name
+	at += a.Name
+	if a.Name != b.Name {
+		return at + ": element " + b.Name + ", sfcb has " + a.Name
 	}
-	if len(a.attrs) != len(b.attrs) {
+	if len(a.Attrs) != len(b.Attrs) {
 		return at + ": attribute count differs"
 	}
-	for _, x := range a.attrs {
-		if v, ok := b.attr(x.Name.Local); !ok || v != x.Value {
+	for _, x := range a.Attrs {
+		if v, ok := b.Attr(x.Name.Local); !ok || v != x.Value {
 			return at + ": attribute " + x.Name.Local + "=" + v + ", sfcb has " + x.Value
 		}
 	}
-	if strings.TrimSpace(a.text.String()) != strings.TrimSpace(b.text.String()) {
+	if strings.TrimSpace(a.Text.String()) != strings.TrimSpace(b.Text.String()) {
 		return at + ": text differs"
 	}
-	if len(a.kids) != len(b.kids) {
+	if len(a.Kids) != len(b.Kids) {
 		return at + ": child count differs"
 	}
-	for i := range a.kids {
-		if d := compareTrees(a.kids[i], b.kids[i], at+"/"); d != "" {
+	for i := range a.Kids {
+		if d := compareTrees(a.Kids[i], b.Kids[i], at+"/"); d != "" {
 			return d
 		}
 	}
