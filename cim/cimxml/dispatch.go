@@ -89,26 +89,25 @@ func dispatch(c *call) error {
 	return op(c)
 }
 
-// extrinsic checks the target and method exist, then refuses: the write
-// side (DSP1057 RequestStateChange, DSP1042 DefineSystem, ...) is issue 6.
+// extrinsic calls a method through the broker, which both protocols
+// share; operators only.
 func extrinsic(c *call) error {
 	if c.role != server.RoleOperator {
 		return Errorf(StatusAccessDenied, "invoking %s: only operators may invoke methods", c.req.Method)
 	}
-	t := *c.req.Target
-	cls, err := c.h.Broker.GetClass(c.req.Namespace, t.ClassName, false)
+	in := map[string]cim.Value{}
+	for _, p := range c.req.Params {
+		in[p.Name] = p.Value
+	}
+	ret, out, err := c.h.Broker.Invoke(c.req.Namespace, *c.req.Target, c.req.Method, in)
 	if err != nil {
 		return err
 	}
-	if cls.Method(c.req.Method) == nil {
-		return Errorf(StatusMethodNotFound, "class %s has no method %s", cls.Name, c.req.Method)
+	c.enc.WriteReturnValue(ret)
+	for name, v := range out {
+		c.enc.WriteParamValue(name, v)
 	}
-	if t.IsInstance() {
-		if _, err := c.h.Broker.GetInstance(c.req.Namespace, t); err != nil {
-			return err
-		}
-	}
-	return Errorf(StatusNotSupported, "%s.%s is not implemented yet", cls.Name, c.req.Method)
+	return c.enc.Err()
 }
 
 // className returns a required CLASSNAME parameter.

@@ -23,18 +23,16 @@ func (c *call) invoke(method string) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cls, err := c.h.Broker.GetClass(ns, p.ClassName, false)
-	if err != nil {
-		return nil, err
-	}
-	if cls.Method(method) == nil {
-		return nil, fault(faultActionNotSupported, "", "class %s has no method %s", cls.Name, method)
-	}
-	if b := c.req.Body; b == nil || b.Name != method+"_INPUT" {
+	b := c.req.Body
+	if b == nil || b.Name != method+"_INPUT" {
 		return nil, fault(faultInvalidParameter, "", "the body of %s must be %s_INPUT", method, method)
 	}
-	if _, err := c.h.Broker.GetInstance(ns, p); err != nil {
+	in := map[string]cim.Value{}
+	for _, k := range b.Kids {
+		in[k.Name] = cim.String(text(k))
+	}
+	if _, _, err := c.h.Broker.Invoke(ns, p, method, in); err != nil {
 		return nil, err
 	}
-	return nil, fault(faultActionNotSupported, "", "%s.%s is not implemented yet", cls.Name, method)
+	return nil, fault(faultInternalError, "", "%s returned nothing", method)
 }
