@@ -103,6 +103,8 @@ type Operations interface {
 	Suspend(ctx context.Context, uuid string) error
 	Resume(ctx context.Context, uuid string) error
 	ManagedSave(ctx context.Context, uuid string) error
+	// Rename gives a defined, inactive domain a new name.
+	Rename(ctx context.Context, uuid string, name string) error
 
 	Define(ctx context.Context, spec DomainSpec) (uuid string, err error)
 	Undefine(ctx context.Context, uuid string, opts UndefineOptions) error

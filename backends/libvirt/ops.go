@@ -3,6 +3,7 @@ package libvirt
 import (
 	"context"
 	"errors"
+	"strings"
 
 	lv "libvirt.org/go/libvirt"
 
@@ -75,6 +76,41 @@ func (b *Backend) Resume(_ context.Context, uuid string) error {
 // ManagedSave saves the domain's memory and stops it; Start restores it.
 func (b *Backend) ManagedSave(_ context.Context, uuid string) error {
 	return b.power(backends.OpManagedSave, uuid, func(d *lv.Domain) error { return d.ManagedSave(0) })
+}
+
+// Rename renames an inactive domain; libvirt refuses running ones, and so
+// does this, up front and in the same words for every driver.
+func (b *Backend) Rename(_ context.Context, uuid, name string) error {
+	const op = "rename"
+	if name == "" || strings.ContainsAny(name, "/\x00\n") {
+		return backends.Errorf(op, uuid, backends.ErrInvalidArgument, "%q is not a domain name", name)
+	}
+	c, err := b.connection(op)
+	if err != nil {
+		return err
+	}
+	d, err := c.LookupDomainByUUIDString(uuid)
+	if err != nil {
+		return wrap(op, uuid, err)
+	}
+	defer d.Free()
+	old, err := d.GetName()
+	if err != nil {
+		return wrap(op, uuid, err)
+	}
+	if old == name {
+		return nil
+	}
+	if active, err := d.IsActive(); err != nil {
+		return wrap(op, old, err)
+	} else if active {
+		return backends.Errorf(op, old, backends.ErrInvalidState, "cannot rename a running domain; shut it down first")
+	}
+	if other, err := c.LookupDomainByName(name); err == nil {
+		_ = other.Free()
+		return backends.Errorf(op, old, backends.ErrConflict, "a domain named %q exists", name)
+	}
+	return wrap(op, old, d.Rename(name, 0))
 }
 
 // errLater marks the operations a later issue implements.
