@@ -428,3 +428,46 @@ func nodeCPUs(t *testing.T, uri string) int {
 	t.Fatalf("virsh nodeinfo has no CPU(s):\n%s", out)
 	return 0
 }
+
+// TestWbemcliModifyInstance: wbemcli mi renames a shut-off VM through
+// ModifyInstance; CIM-XML and SNMP both show the new name under the same
+// UUID. A running VM and a read-only user are refused.
+func TestWbemcliModifyInstance(t *testing.T) {
+	a := startAgent(t, 6, "")
+	virsh := dominfo(t, a.uri, libvirtNames(t, a.uri))
+	var off, running string
+	for uuid, v := range virsh {
+		switch v.State {
+		case "shut off":
+			off = uuid
+		case "running":
+			running = uuid
+		}
+	}
+	if off == "" || running == "" {
+		t.Fatalf("the bed lacks a shut-off or running domain: %v", virsh)
+	}
+	ns := "root/virtualization"
+	path := func(uuid string) string {
+		return ns + `:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + uuid + `"`
+	}
+	index := a.vmIndexOf(t, virsh[off].Name)
+	if out, err := a.wbemcli(t, cimOperator, "mi", a.cimURL(cimOperator, path(off)), "ElementName=renamed-through-cim"); err != nil || strings.Contains(out, "wbemcli: Cim") {
+		t.Fatalf("mi: %v\n%s", err, out)
+	}
+	if gi := a.wbem(t, "gi", a.cimURL(cimViewer, path(off)), "ElementName"); !strings.Contains(gi, `ElementName="renamed-through-cim"`) {
+		t.Errorf("gi after mi: %s", gi)
+	}
+	a.waitValue(t, vmEntry+".2."+index, "renamed-through-cim")
+	for _, c := range []struct {
+		user, uuid, want string
+	}{
+		{cimOperator, running, "cannot rename a running domain"},
+		{cimViewer, off, "CIM_ERR_ACCESS_DENIED"},
+	} {
+		out, _ := a.wbemcli(t, c.user, "mi", a.cimURL(c.user, path(c.uuid)), "ElementName=nope")
+		if !strings.Contains(out, c.want) {
+			t.Errorf("mi as %s on %s: want %q, got:\n%s", c.user, virsh[c.uuid].State, c.want, out)
+		}
+	}
+}

@@ -6,6 +6,7 @@
 package broker
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -43,6 +44,10 @@ type Config struct {
 	// (default 30 min).
 	MaxEnumerations            int
 	DefaultTimeout, MaxTimeout time.Duration
+	// Modify, if set, applies property changes to the instance at path of
+	// namespace ns through the hypervisor (ModifyInstance, WS-Man Put); nil
+	// means nothing can be modified.
+	Modify func(ctx context.Context, ns string, path cim.ObjectPath, changes map[string]cim.Value) error
 }
 
 // Broker runs the operations. It is safe for concurrent use.

@@ -62,13 +62,14 @@ var intrinsics = map[string]func(*call) error{
 	"PullInstances":               pullInstances,
 	"CloseEnumeration":            closeEnumeration,
 	"EnumerationCount":            enumerationCount,
+	"ModifyInstance":              modifyInstance,
 }
 
-// writes are the intrinsic operations that change state: operators only,
-// and none is served yet.
+// writes are the intrinsic operations that change state and are not
+// served: the classes and the instances' existence are the agent's.
 var writes = map[string]bool{
 	"CreateClass": true, "ModifyClass": true, "DeleteClass": true,
-	"CreateInstance": true, "ModifyInstance": true, "DeleteInstance": true,
+	"CreateInstance": true, "DeleteInstance": true,
 	"SetProperty": true, "SetQualifier": true, "DeleteQualifier": true,
 }
 

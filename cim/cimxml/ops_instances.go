@@ -1,6 +1,12 @@
 package cimxml
 
-import "github.com/virtbridge/virtbridge/cim"
+import (
+	"slices"
+	"strings"
+
+	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/server"
+)
 
 // LocalOnly is not applied to instances: DSP0200 1.4 deprecates it for
 // instance operations because its meaning was never agreed, and the
@@ -78,4 +84,27 @@ func getProperty(c *call) error {
 	c.returnValue()
 	c.enc.WriteValue(v)
 	return c.enc.Err()
+}
+
+// modifyInstance: §5.3.2.4; operators only. The properties of
+// ModifiedInstance (those in PropertyList, when given) whose values
+// differ are changed; the broker says which may be.
+func modifyInstance(c *call) error {
+	if c.role != server.RoleOperator {
+		return Errorf(StatusAccessDenied, "ModifyInstance changes state: only operators may call it")
+	}
+	p, ok := c.req.Param("ModifiedInstance")
+	if !ok || p.Instance == nil || p.Path == nil {
+		return Errorf(StatusInvalidParameter, "ModifyInstance: parameter ModifiedInstance (a VALUE.NAMEDINSTANCE) is required")
+	}
+	list, useList := c.req.PropertyList()
+	changes := map[string]cim.Value{}
+	for _, pv := range p.Instance.Properties {
+		if useList && !slices.ContainsFunc(list, func(n string) bool { return strings.EqualFold(n, pv.Name) }) {
+			continue
+		}
+		changes[pv.Name] = pv.Value
+	}
+	_, err := c.h.Broker.ModifyInstance(c.ctx, c.req.Namespace, *p.Path, changes)
+	return err
 }

@@ -5,10 +5,13 @@
 package virt
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/broker"
@@ -32,6 +35,9 @@ type Config struct {
 	// broker.Config); zero takes the broker's defaults.
 	MaxEnumerations    int
 	EnumerationTimeout time.Duration
+	// Ops, if set, lets clients modify what the provider allows
+	// (ModifyInstance, WS-Man Put).
+	Ops backends.Operations
 }
 
 // New returns a broker answering every operation from the inventory
@@ -50,8 +56,17 @@ func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
+	var modify func(context.Context, string, cim.ObjectPath, map[string]cim.Value) error
+	if cfg.Ops != nil {
+		modify = func(ctx context.Context, ns string, path cim.ObjectPath, changes map[string]cim.Value) error {
+			if !strings.EqualFold(ns, cfg.Namespace) {
+				return fmt.Errorf("nothing in %s can be modified: %w", ns, cim.ErrNotSupported)
+			}
+			return schema.At(inv.Snapshot(), time.Now()).Modify(ctx, cfg.Ops, path, changes)
+		}
+	}
 	return broker.New(broker.Config{
-		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout,
+		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout, Modify: modify,
 		Open: func() map[string]broker.Source {
 			snap := inv.Snapshot()
 			view := schema.At(snap, time.Now())

@@ -191,7 +191,7 @@ func (iw *itemWriter) emit(inst *cim.Instance) error {
 }
 
 // context splits a client's EnumerationContext into mode and broker id.
-func context(b *xmltree.Node, space string) (byte, string, error) {
+func enumContext(b *xmltree.Node, space string) (byte, string, error) {
 	s := kidText(b, space, "EnumerationContext")
 	if len(s) < 3 || s[1] != ':' || strings.IndexByte("OEB", s[0]) < 0 {
 		return 0, "", fault(faultInvalidEnumerationContext, "", "EnumerationContext %q was not issued by this service", s)

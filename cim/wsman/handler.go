@@ -2,6 +2,7 @@ package wsman
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,7 @@ type Handler struct {
 
 // call is one request in progress.
 type call struct {
+	ctx   context.Context
 	h     *Handler
 	req   *Request
 	role  server.Role
@@ -57,7 +59,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	role, _, _ := server.RoleFrom(r.Context())
-	c := &call{h: h, role: role, start: time.Now()}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	c := &call{ctx: ctx, h: h, role: role, start: time.Now()}
 	out, err := c.serve(r.Body)
 	if err != nil {
 		f := faultFor(err)

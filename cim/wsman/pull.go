@@ -13,7 +13,7 @@ func (c *call) pull() (*writer, error) {
 	if b == nil || !b.Is(nsWSEN, "Pull") {
 		return nil, fault(faultSchemaValidationError, "", "the body of Pull must be wsen:Pull")
 	}
-	mode, id, err := context(b, nsWSEN)
+	mode, id, err := enumContext(b, nsWSEN)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (c *call) release() (*writer, error) {
 	if b == nil || !b.Is(nsWSEN, "Release") {
 		return nil, fault(faultSchemaValidationError, "", "the body of Release must be wsen:Release")
 	}
-	_, id, err := context(b, nsWSEN)
+	_, id, err := enumContext(b, nsWSEN)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (c *call) renew() (*writer, error) {
 	if b == nil || !b.Is(nsWSEN, "Renew") {
 		return nil, fault(faultSchemaValidationError, "", "the body of Renew must be wsen:Renew")
 	}
-	mode, id, err := context(b, nsWSEN)
+	mode, id, err := enumContext(b, nsWSEN)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (c *call) getStatus() (*writer, error) {
 	if b == nil || !b.Is(nsWSEN, "GetStatus") {
 		return nil, fault(faultSchemaValidationError, "", "the body of GetStatus must be wsen:GetStatus")
 	}
-	_, id, err := context(b, nsWSEN)
+	_, id, err := enumContext(b, nsWSEN)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
 package wsman
 
-import "github.com/virtbridge/virtbridge/cim"
+import (
+	"errors"
+
+	"github.com/virtbridge/virtbridge/cim"
+)
 
 // target resolves the resource URI, __cimnamespace and the selectors of
 // a Get, Put or Invoke into an instance path.
@@ -34,10 +38,10 @@ func (c *call) get() (*writer, error) {
 	return w, nil
 }
 
-// put: WS-Transfer Put (DSP0226 §7.5). The body must be an instance of
-// the class addressed; changing it is the write side (issue 6), so a Put
-// that changes nothing is answered with the instance and any change is
-// refused for what it is.
+// put: WS-Transfer Put (DSP0226 §7.5). The body is the new
+// representation of the instance addressed; the properties whose values
+// differ are changed through the broker, and the instance as the
+// inventory then shows it is returned.
 func (c *call) put() (*writer, error) {
 	if err := c.operator(); err != nil {
 		return nil, err
@@ -56,17 +60,32 @@ func (c *call) put() (*writer, error) {
 	if c.req.Body.Name != inst.ClassName && c.req.Body.Name != p.ClassName {
 		return nil, fault(faultInvalidRepresentation, "", "the body is a %s, the resource a %s", c.req.Body.Name, inst.ClassName)
 	}
+	changes := map[string]cim.Value{}
 	for _, k := range c.req.Body.Kids {
 		old, ok := inst.Get(k.Name)
 		if !ok {
 			return nil, fault(faultInvalidRepresentation, "", "%s has no property %s", inst.ClassName, k.Name)
 		}
-		if old.IsArray() || old.Type() == cim.TypeReference || old.Type() == cim.TypeDatetime {
-			continue // compared as text below only for plain scalars
+		if old.IsArray() || old.Type() == cim.TypeReference || old.Type() == cim.TypeDatetime || old.Type() == cim.TypeInstance {
+			continue // not writable through Put here; compared as plain text below only for scalars
 		}
-		if isNil, _ := k.AttrNS(nsXSI, "nil"); (isNil == "true") != old.IsNull() || (!old.IsNull() && text(k) != scalarText(old)) {
-			return nil, fault(faultActionNotSupported, "", "changing %s.%s is not supported yet", inst.ClassName, k.Name)
+		isNil, _ := k.AttrNS(nsXSI, "nil")
+		if isNil == "true" || (!old.IsNull() && text(k) == scalarText(old)) {
+			continue
 		}
+		v, err := cim.ParseScalar(old.Type(), text(k))
+		if err != nil {
+			return nil, fault(faultInvalidRepresentation, "", "%s.%s: %v", inst.ClassName, k.Name, err)
+		}
+		changes[k.Name] = v
+	}
+	inst, err = c.h.Broker.ModifyInstance(c.ctx, ns, p, changes)
+	if err != nil {
+		var kind cim.ErrorKind
+		if errors.As(err, &kind) && kind == cim.ErrFailed {
+			return nil, fault(faultInvalidRepresentation, "", "%v", err)
+		}
+		return nil, err
 	}
 	w := &writer{}
 	w.envelopeStart(actionPut+responseSuffix, c.req.MessageID, nil)

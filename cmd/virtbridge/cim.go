@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/cim/broker"
 	"github.com/virtbridge/virtbridge/cim/cimxml"
@@ -26,7 +27,7 @@ type cimFace struct {
 // newCIM loads the classes, builds the namespaces and binds the
 // listeners of both CIM protocols, so a busy port or a missing users
 // file is reported before serving starts.
-func newCIM(cfg Config, inv *inventory.Inventory, log *slog.Logger) (_ *cimFace, err error) {
+func newCIM(cfg Config, inv *inventory.Inventory, ops backends.Operations, log *slog.Logger) (_ *cimFace, err error) {
 	cc := cfg.CIM
 	users := cc.usersFile()
 	if _, err := os.Stat(users); errors.Is(err, fs.ErrNotExist) {
@@ -37,7 +38,7 @@ func newCIM(cfg Config, inv *inventory.Inventory, log *slog.Logger) (_ *cimFace,
 		return nil, fmt.Errorf("cim.state_dir: %w", err)
 	}
 	br, err := virt.New(virt.Config{Namespace: cc.Namespace, Version: version,
-		MaxEnumerations: cc.MaxEnumerations, EnumerationTimeout: cc.EnumTimeout}, inv)
+		MaxEnumerations: cc.MaxEnumerations, EnumerationTimeout: cc.EnumTimeout, Ops: ops}, inv)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		faces = append(faces, func(ctx context.Context) error { return s.run(ctx, log) })
 	}
 	if cfg.CIM.Enabled || cfg.WSMan.Enabled {
-		cf, err := newCIM(cfg, inv, log)
+		cf, err := newCIM(cfg, inv, b, log)
 		if err != nil {
 			return err
 		}
