@@ -21,18 +21,30 @@ const (
 // following libvirt's checks (src/qemu/qemu_driver.c) so every backend and
 // front end agrees: CIM's AvailableRequestedStates and 4097 replies
 // (DSP1057 §8.1) and SNMP's control MIB are derived from it.
+//
+// to is the state the operation ends in; StateUnknown for reboot and
+// reset, which end where they began.
 var transitions = map[PowerOp]struct {
 	name string
 	from []State
+	to   State
 }{
-	OpStart:       {"start", []State{StateShutOff}},
-	OpShutdown:    {"shutdown", []State{StateRunning, StateBlocked, StatePaused}},
-	OpDestroy:     {"destroy", []State{StateRunning, StateBlocked, StatePaused, StateShuttingDown, StateCrashed, StatePMSuspended}},
-	OpReboot:      {"reboot", []State{StateRunning, StateBlocked}},
-	OpReset:       {"reset", []State{StateRunning, StateBlocked, StatePaused}},
-	OpSuspend:     {"suspend", []State{StateRunning, StateBlocked}},
-	OpResume:      {"resume", []State{StatePaused}},
-	OpManagedSave: {"managed save", []State{StateRunning, StateBlocked, StatePaused}},
+	OpStart:       {"start", []State{StateShutOff}, StateRunning},
+	OpShutdown:    {"shutdown", []State{StateRunning, StateBlocked, StatePaused}, StateShutOff},
+	OpDestroy:     {"destroy", []State{StateRunning, StateBlocked, StatePaused, StateShuttingDown, StateCrashed, StatePMSuspended}, StateShutOff},
+	OpReboot:      {"reboot", []State{StateRunning, StateBlocked}, StateUnknown},
+	OpReset:       {"reset", []State{StateRunning, StateBlocked, StatePaused}, StateUnknown},
+	OpSuspend:     {"suspend", []State{StateRunning, StateBlocked}, StatePaused},
+	OpResume:      {"resume", []State{StatePaused}, StateRunning},
+	OpManagedSave: {"managed save", []State{StateRunning, StateBlocked, StatePaused}, StateShutOff},
+}
+
+// Done reports whether a domain now in state s shows that op, once
+// applied, has taken effect: it is in the state op ends in, or op ends
+// where it began (reboot, reset), which the call's success already shows.
+func (op PowerOp) Done(s State) bool {
+	to := transitions[op].to
+	return to == StateUnknown || s == to
 }
 
 func (op PowerOp) String() string {

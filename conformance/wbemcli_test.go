@@ -266,7 +266,6 @@ func TestWbemcliClassesAndErrors(t *testing.T) {
 		args     []string
 		want     string
 	}{
-		{cimOperator, "cm", []string{a.cimURL(cimOperator, vm), "RequestStateChange.RequestedState=3"}, "CIM_ERR_NOT_SUPPORTED"},
 		{cimViewer, "cm", []string{a.cimURL(cimViewer, vm), "RequestStateChange.RequestedState=3"}, "CIM_ERR_ACCESS_DENIED"},
 		{cimViewer, "ein", []string{a.cimURL(cimViewer, "root/nowhere:CIM_ComputerSystem")}, "CIM_ERR_INVALID_NAMESPACE"},
 		{cimViewer, "ein", []string{a.cimURL(cimViewer, ns+":No_Such_Class")}, "CIM_ERR_INVALID_CLASS"},
@@ -469,5 +468,39 @@ func TestWbemcliModifyInstance(t *testing.T) {
 		if !strings.Contains(out, c.want) {
 			t.Errorf("mi as %s on %s: want %q, got:\n%s", c.user, virsh[c.uuid].State, c.want, out)
 		}
+	}
+}
+
+// TestWbemcliRequestStateChange: wbemcli cm drives DSP1057's
+// RequestStateChange; the return values are DSP1057's and the state is
+// seen over CIM-XML and SNMP alike.
+func TestWbemcliRequestStateChange(t *testing.T) {
+	a := startAgent(t, 4, "")
+	virsh := dominfo(t, a.uri, libvirtNames(t, a.uri))
+	var running string
+	for uuid, v := range virsh {
+		if v.State == "running" {
+			running = uuid
+		}
+	}
+	vm := `root/virtualization:VB_ComputerSystem.CreationClassName="VB_ComputerSystem",Name="` + running + `"`
+	index := a.vmIndexOf(t, virsh[running].Name)
+	for _, step := range []struct {
+		state, ret, enabled, oper string
+	}{
+		{"9", "0", "9", "8"},    // Quiesce: paused (vmOperState paused)
+		{"9", "4097", "9", "8"}, // Invalid State Transition: already paused
+		{"2", "0", "2", "4"},    // Enabled: running again
+		{"3", "0", "3", "11"},   // Disabled: shut off
+		{"12", "5", "3", "11"},  // Not Applicable is no state to request
+	} {
+		out, err := a.wbemcli(t, cimOperator, "cm", a.cimURL(cimOperator, vm), "RequestStateChange.RequestedState="+step.state)
+		if err != nil || !strings.Contains(out, "RequestStateChange: "+step.ret) {
+			t.Fatalf("cm RequestedState=%s: want return %s, got %v\n%s", step.state, step.ret, err, out)
+		}
+		if gp := strings.TrimSpace(a.wbem(t, "gp", a.cimURL(cimViewer, vm), "EnabledState")); gp != step.enabled {
+			t.Errorf("after RequestedState=%s: EnabledState %s, want %s", step.state, gp, step.enabled)
+		}
+		a.waitValue(t, vmEntry+".6."+index, step.oper)
 	}
 }

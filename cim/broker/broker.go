@@ -48,6 +48,10 @@ type Config struct {
 	// namespace ns through the hypervisor (ModifyInstance, WS-Man Put); nil
 	// means nothing can be modified.
 	Modify func(ctx context.Context, ns string, path cim.ObjectPath, changes map[string]cim.Value) error
+	// Invoke, if set, runs a method whose class, parameters and target
+	// the broker has checked, with the parameters converted to their
+	// declared types; nil means no method is implemented.
+	Invoke func(ctx context.Context, ns string, path cim.ObjectPath, method string, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error)
 }
 
 // Broker runs the operations. It is safe for concurrent use.

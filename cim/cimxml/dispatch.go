@@ -100,7 +100,7 @@ func extrinsic(c *call) error {
 	for _, p := range c.req.Params {
 		in[p.Name] = p.Value
 	}
-	ret, out, err := c.h.Broker.Invoke(c.req.Namespace, *c.req.Target, c.req.Method, in)
+	ret, out, err := c.h.Broker.Invoke(c.ctx, c.req.Namespace, *c.req.Target, c.req.Method, in)
 	if err != nil {
 		return err
 	}

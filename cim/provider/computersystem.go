@@ -18,6 +18,8 @@ const (
 type Schema struct {
 	Repo      *cim.Repository
 	Namespace string // e.g. root/virtualization
+	// Jobs holds the operations started through methods; nil serves none.
+	Jobs *Jobs
 }
 
 func (s Schema) newInstance(class string) (*cim.Instance, error) {

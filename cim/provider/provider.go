@@ -53,6 +53,7 @@ var providers = map[string]classProvider{
 	strings.ToLower(classSnapshotCaps):   hostProvider(Schema.SnapshotServiceCapabilities),
 	strings.ToLower(classPool):           poolProvider,
 	strings.ToLower(classAllocCaps):      allocCapsProvider,
+	strings.ToLower(classJob):            jobProvider,
 }
 
 // Enumerate streams the instances of class and of every subclass

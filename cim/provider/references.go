@@ -12,6 +12,9 @@ import (
 // so a walk from a VM's object costs that VM only.
 func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*cim.Instance) error) error {
 	sink := &refSink{v: v, assocClass: assocClass, source: idOf(source), emit: emit}
+	if strings.EqualFold(source.ClassName, classJob) {
+		return v.jobAssociations(source, sink)
+	}
 	if v.isHost(source) {
 		return v.hostAssociations(strings.EqualFold(source.ClassName, classComputerSystem), sink)
 	}
@@ -24,6 +27,11 @@ func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*c
 	}
 	if err := v.vmAssociations(d, sink); err != nil {
 		return err
+	}
+	if strings.EqualFold(source.ClassName, classComputerSystem) {
+		if err := v.jobAssociations(source, sink); err != nil {
+			return err
+		}
 	}
 	if !sink.wants(classHostedDep) {
 		return nil

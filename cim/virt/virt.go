@@ -50,6 +50,9 @@ func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
 		}
 	}
 	schema := provider.Schema{Repo: repo, Namespace: cfg.Namespace}
+	if cfg.Ops != nil {
+		schema.Jobs = provider.NewJobs(1000, 10*time.Minute)
+	}
 	ic := interop.Config{Repo: repo, Namespace: Interop, Impl: cfg.Namespace,
 		Namespaces: []string{Interop, cfg.Namespace}, Product: "virtbridge", Version: cfg.Version}
 	host := inv.Snapshot().Host.Hostname
@@ -65,8 +68,19 @@ func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
 			return schema.At(inv.Snapshot(), time.Now()).Modify(ctx, cfg.Ops, path, changes)
 		}
 	}
+	var invoke func(context.Context, string, cim.ObjectPath, string, map[string]cim.Value) (cim.Value, map[string]cim.Value, error)
+	if cfg.Ops != nil {
+		env := provider.Env{Ops: cfg.Ops, Current: inv.Snapshot}
+		invoke = func(ctx context.Context, ns string, path cim.ObjectPath, method string, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {
+			if !strings.EqualFold(ns, cfg.Namespace) {
+				return cim.Value{}, nil, fmt.Errorf("%s.%s in %s is not implemented: %w", path.ClassName, method, ns, cim.ErrNotSupported)
+			}
+			return schema.At(inv.Snapshot(), time.Now()).Invoke(ctx, env, path, method, in)
+		}
+	}
 	return broker.New(broker.Config{
-		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout, Modify: modify,
+		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout,
+		Modify: modify, Invoke: invoke,
 		Open: func() map[string]broker.Source {
 			snap := inv.Snapshot()
 			view := schema.At(snap, time.Now())

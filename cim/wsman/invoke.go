@@ -1,12 +1,12 @@
 package wsman
 
 import (
-	"strconv"
+	"fmt"
+	"time"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/xmltree"
 )
-
-func parseUint(s string) (uint64, error) { return strconv.ParseUint(s, 10, 32) }
 
 // invoke: a custom action RESOURCE_URI/Method with body Method_INPUT
 // (DSP0227 §9). The target and method are checked, then the call is
@@ -28,11 +28,87 @@ func (c *call) invoke(method string) (*writer, error) {
 		return nil, fault(faultInvalidParameter, "", "the body of %s must be %s_INPUT", method, method)
 	}
 	in := map[string]cim.Value{}
+	arrays := map[string][]string{}
 	for _, k := range b.Kids {
-		in[k.Name] = cim.String(text(k))
+		v, err := c.paramValue(ns, k)
+		if err != nil {
+			return nil, err
+		}
+		if prev, dup := in[k.Name]; dup {
+			// Repeated elements are an array (DSP0230); of text only.
+			if s, ok := prev.Str(); ok && len(arrays[k.Name]) == 0 {
+				arrays[k.Name] = []string{s}
+			}
+			arrays[k.Name] = append(arrays[k.Name], text(k))
+			in[k.Name] = cim.Strings(arrays[k.Name]...)
+			continue
+		}
+		in[k.Name] = v
 	}
-	if _, _, err := c.h.Broker.Invoke(ns, p, method, in); err != nil {
+	ret, out, err := c.h.Broker.Invoke(c.ctx, ns, p, method, in)
+	if err != nil {
 		return nil, err
 	}
-	return nil, fault(faultInternalError, "", "%s returned nothing", method)
+	w := &writer{}
+	w.envelopeStart(c.req.Action+responseSuffix, c.req.MessageID, nil)
+	el := "p:" + method + "_OUTPUT"
+	w.open(el, "xmlns:p", resourceURI(p.ClassName))
+	w.writeValue("p:ReturnValue", ret, 0)
+	for name, v := range out {
+		w.writeValue("p:"+name, v, 0)
+	}
+	w.close(el)
+	w.envelopeEnd()
+	return w, nil
+}
+
+// paramValue reads one input parameter element (DSP0230): an EPR is a
+// reference, cim:Interval / cim:Datetime a datetime, anything else text
+// the broker converts to the parameter's type.
+func (c *call) paramValue(ns string, k *xmltree.Node) (cim.Value, error) {
+	bad := func(err error) error {
+		return fault(faultInvalidParameter, "", "parameter %s: %v", k.Name, err)
+	}
+	if k.Kid(nsWSA, "ReferenceParameters") != nil {
+		epr, err := readEPR(k, 0)
+		if err != nil {
+			return cim.Value{}, err
+		}
+		class, err := classOf(epr.ResourceURI)
+		if err != nil || class == "" {
+			return cim.Value{}, bad(fmt.Errorf("resource URI %q names no class", epr.ResourceURI))
+		}
+		rns, sels := namespaceOf(epr.Selectors, ns)
+		path, err := pathOf(c.h.Broker.Repo(), rns, class, sels)
+		if err != nil {
+			return cim.Value{}, err
+		}
+		return cim.Ref(path), nil
+	}
+	if iv := k.Kid(nsCIM, "Interval"); iv != nil {
+		d, err := parseDuration(text(iv))
+		if err != nil {
+			return cim.Value{}, bad(err)
+		}
+		dt, err := cim.NewInterval(d)
+		if err != nil {
+			return cim.Value{}, bad(err)
+		}
+		return cim.DatetimeValue(dt), nil
+	}
+	if ts := k.Kid(nsCIM, "Datetime"); ts != nil {
+		t, err := time.Parse(time.RFC3339Nano, text(ts))
+		if err != nil {
+			return cim.Value{}, bad(err)
+		}
+		dt, err := cim.NewTimestamp(t)
+		if err != nil {
+			return cim.Value{}, bad(err)
+		}
+		return cim.DatetimeValue(dt), nil
+	}
+	if isNil, _ := k.AttrNS(nsXSI, "nil"); isNil == "true" {
+		return cim.Null(cim.TypeString), nil
+	}
+	return cim.String(text(k)), nil
 }

@@ -1,6 +1,7 @@
 package libvirttest
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,4 +42,20 @@ func NewBed(t testing.TB, opts testbed.Options) *Bed {
 		t.Fatalf("first sync: %v", err)
 	}
 	return b
+}
+
+// Run keeps the inventory following events until the test ends: for tests
+// that change the bed and read the result from the inventory.
+func (b *Bed) Run(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = b.Inventory.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }

@@ -1,0 +1,103 @@
+package provider
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/virtbridge/virtbridge/cim"
+)
+
+const (
+	classJob         = "VB_ConcreteJob"
+	classAffectedJob = "VB_AffectedJobElement"
+)
+
+// jobInstance is a job as VB_ConcreteJob (CIM_ConcreteJob, DSP1057 §8.1).
+func (s Schema) jobInstance(j *Job, now time.Time) (*cim.Instance, error) {
+	inst, err := s.newInstance(classJob)
+	if err != nil {
+		return nil, err
+	}
+	j.mu.Lock()
+	state, finished, jerr := j.state, j.finished, j.err
+	j.mu.Unlock()
+	inst.Set("InstanceID", cim.String(j.ID))
+	inst.Set("Name", cim.String(j.Name))
+	inst.Set("ElementName", cim.String(j.Name))
+	inst.Set("JobState", cim.Uint16(state))
+	inst.Set("DeleteOnCompletion", cim.Bool(true))
+	if t, err := cim.NewTimestamp(j.Started.UTC()); err == nil {
+		inst.Set("TimeSubmitted", cim.DatetimeValue(t))
+		inst.Set("StartTime", cim.DatetimeValue(t))
+	}
+	end := now
+	percent := uint16(0)
+	status := "running"
+	if !finished.IsZero() {
+		end, percent, status = finished, 100, "completed"
+		if t, err := cim.NewTimestamp(finished.UTC()); err == nil {
+			inst.Set("TimeOfLastStateChange", cim.DatetimeValue(t))
+		}
+	}
+	if d, err := cim.NewInterval(end.Sub(j.Started)); err == nil {
+		inst.Set("ElapsedTime", cim.DatetimeValue(d))
+	}
+	if jerr != nil {
+		status = "failed"
+		inst.Set("ErrorCode", cim.Uint16(1))
+		inst.Set("ErrorDescription", cim.String(jerr.Error()))
+	}
+	inst.Set("PercentComplete", cim.Uint16(percent))
+	inst.Set("JobStatus", cim.String(status))
+	return s.finish(classJob, inst)
+}
+
+// jobProvider serves the jobs of the store; none without one.
+var jobProvider = classProvider{
+	enumerate: func(v *View, emit func(*cim.Instance) error) error {
+		if v.s.Jobs == nil {
+			return nil
+		}
+		for _, j := range v.s.Jobs.list() {
+			inst, err := v.s.jobInstance(j, v.now)
+			if err != nil {
+				return err
+			}
+			if err := emit(inst); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	get: func(v *View, p cim.ObjectPath) (*cim.Instance, error) {
+		if v.s.Jobs != nil {
+			if j, ok := v.s.Jobs.find(keyString(p, "InstanceID")); ok {
+				return v.s.jobInstance(j, v.now)
+			}
+		}
+		return nil, fmt.Errorf("no job %s (finished jobs are kept for a while, then dropped): %w", p.String(), cim.ErrNotFound)
+	},
+}
+
+// jobAssociations emits VB_AffectedJobElement for every job that changes
+// the element at target, or for the job at target itself.
+func (v *View) jobAssociations(target cim.ObjectPath, sink *refSink) error {
+	if v.s.Jobs == nil || !sink.wants(classAffectedJob) {
+		return nil
+	}
+	for _, j := range v.s.Jobs.list() {
+		jobPath := cim.ObjectPath{Namespace: v.s.Namespace, ClassName: classJob, Keys: []cim.KeyBinding{{Name: "InstanceID", Value: cim.String(j.ID)}}}
+		if !samePath(j.Target, target) && !samePath(jobPath, target) {
+			continue
+		}
+		a, err := v.s.association(classAffectedJob, "AffectedElement", j.Target, "AffectingElement", jobPath)
+		if err != nil {
+			return err
+		}
+		a.Set("ElementEffects", uint16s([]uint16{4})) // Element Integrity
+		if err := sink.add(a, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
