@@ -105,6 +105,10 @@ type Operations interface {
 	ManagedSave(ctx context.Context, uuid string) error
 	// Rename gives a defined, inactive domain a new name.
 	Rename(ctx context.Context, uuid string, name string) error
+	// SetAutostart says whether the domain starts with the host.
+	SetAutostart(ctx context.Context, uuid string, on bool) error
+	// SetDescription sets the domain's free-form notes.
+	SetDescription(ctx context.Context, uuid string, text string) error
 
 	Define(ctx context.Context, spec DomainSpec) (uuid string, err error)
 	Undefine(ctx context.Context, uuid string, opts UndefineOptions) error

@@ -57,6 +57,7 @@ type Domain struct {
 	UUID        string        `json:"uuid"` // lower-case RFC 4122 text form; the join key everywhere
 	Name        string        `json:"name"`
 	Title       string        `json:"title"`
+	Description string        `json:"description"` // free-form notes
 	State       State         `json:"state"`
 	StateReason string        `json:"stateReason"` // backend's reason for the state, e.g. "booted", "user"
 	Persistent  bool          `json:"persistent"`

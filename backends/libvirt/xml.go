@@ -15,10 +15,11 @@ import (
 // matters when a resync reads 10,000 of them (see BENCHMARKS.md); libvirtxml
 // stays the tool for writing domain XML.
 type domainXML struct {
-	Name  string `xml:"name"`
-	UUID  string `xml:"uuid"`
-	Title string `xml:"title"`
-	VCPU  *struct {
+	Name        string `xml:"name"`
+	UUID        string `xml:"uuid"`
+	Title       string `xml:"title"`
+	Description string `xml:"description"`
+	VCPU        *struct {
 		CPUSet  string `xml:"cpuset,attr"`
 		Current uint64 `xml:"current,attr"`
 		Value   uint64 `xml:",chardata"`
@@ -93,7 +94,7 @@ func fromXML(doc string, d *backends.Domain) error {
 	if err := xml.Unmarshal([]byte(doc), &x); err != nil {
 		return fmt.Errorf("parsing domain XML: %w", err)
 	}
-	d.Name, d.UUID, d.Title = x.Name, strings.ToLower(x.UUID), x.Title
+	d.Name, d.UUID, d.Title, d.Description = x.Name, strings.ToLower(x.UUID), x.Title, x.Description
 	d.OSType, d.Arch = strings.TrimSpace(x.OS.Type.Value), x.OS.Type.Arch
 	if x.VCPU != nil {
 		if x.VCPU.Value > maxVCPUs || x.VCPU.Current > maxVCPUs {
