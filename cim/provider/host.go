@@ -38,8 +38,8 @@ func (s Schema) ManagementService(h backends.Host) (*cim.Instance, error) {
 	return s.finish(classVSMS, inst)
 }
 
-// ManagementCapabilities is VB_VirtualSystemManagementCapabilities. The
-// method lists are empty: DefineSystem and the other methods arrive with
+// ManagementCapabilities is VB_VirtualSystemManagementCapabilities: the
+// methods listed are the method table's (all synchronous); none while
 // issue 6, and the capabilities must tell the truth until then.
 func (s Schema) ManagementCapabilities(h backends.Host) (*cim.Instance, error) {
 	inst, err := s.newInstance(classVSMC)
@@ -49,7 +49,7 @@ func (s Schema) ManagementCapabilities(h backends.Host) (*cim.Instance, error) {
 	inst.Set("InstanceID", cim.String(vsmcID))
 	inst.Set("ElementName", cim.String("Virtual System Management Capabilities"))
 	inst.Set("VirtualSystemTypesSupported", cim.Strings(virtualSystemPrefix+"hvm"))
-	inst.Set("SynchronousMethodsSupported", uint16s([]uint16{}))
+	inst.Set("SynchronousMethodsSupported", uint16s(s.vsmcMethods()))
 	inst.Set("AsynchronousMethodsSupported", uint16s([]uint16{}))
 	return s.finish(classVSMC, inst)
 }

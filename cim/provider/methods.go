@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,10 +49,69 @@ func (v *View) Invoke(ctx context.Context, env Env, path cim.ObjectPath, method 
 	if err != nil {
 		return cim.Value{}, nil, err
 	}
-	if strings.EqualFold(inst.ClassName, classComputerSystem) && strings.EqualFold(method, "RequestStateChange") && v.s.Jobs != nil {
-		return v.requestStateChange(env, inst, in)
+	m, ok := methodTable()[strings.ToLower(inst.ClassName)][strings.ToLower(method)]
+	if !ok || v.s.Jobs == nil {
+		return cim.Value{}, nil, fmt.Errorf("%s.%s is not implemented: %w", inst.ClassName, method, cim.ErrNotSupported)
 	}
-	return cim.Value{}, nil, fmt.Errorf("%s.%s is not implemented yet: %w", inst.ClassName, method, cim.ErrNotSupported)
+	return m.run(v, ctx, env, inst, in)
+}
+
+// methodFunc implements one method.
+type methodFunc func(v *View, ctx context.Context, env Env, inst *cim.Instance, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error)
+
+// method is a row of the method table.
+type method struct {
+	run methodFunc
+}
+
+// vsmsMethods are the management service's methods implemented, with
+// their VirtualSystemManagementCapabilities *MethodsSupported values
+// (DSP1042 §7.?); a test holds it to the method table.
+var vsmsMethods = map[string]uint16{
+	"definesystem": 2, "destroysystem": 3, "modifyresourcesettings": 5,
+	"modifysystemsettings": 6, "removeresourcesettings": 7, "addresourcesettings": 10,
+}
+
+// service wraps a method of a host service, which ignores its target.
+func service(f func(v *View, ctx context.Context, env Env, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error)) methodFunc {
+	return func(v *View, ctx context.Context, env Env, _ *cim.Instance, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {
+		return f(v, ctx, env, in)
+	}
+}
+
+// methodTable is every method implemented, by lower-case class and method
+// name; the capabilities instances are derived from it. (A function, not a
+// variable: the methods reach the capabilities, which read the table.)
+func methodTable() map[string]map[string]method {
+	return map[string]map[string]method{
+		"vb_computersystem": {
+			"requeststatechange": {run: func(v *View, _ context.Context, env Env, inst *cim.Instance, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {
+				return v.requestStateChange(env, inst, in)
+			}},
+		},
+		"vb_virtualsystemmanagementservice": {
+			"definesystem":           {service((*View).defineSystem)},
+			"destroysystem":          {service((*View).destroySystem)},
+			"modifyresourcesettings": {service((*View).modifyResourceSettings)},
+			"modifysystemsettings":   {service((*View).modifySystemSettings)},
+			"removeresourcesettings": {service((*View).removeResourceSettings)},
+			"addresourcesettings":    {service((*View).addResourceSettings)},
+		},
+	}
+}
+
+// vsmcMethods lists the VirtualSystemManagementCapabilities values of the
+// management service's methods, in order; none when methods are off.
+func (s Schema) vsmcMethods() []uint16 {
+	if s.Jobs == nil {
+		return []uint16{}
+	}
+	var out []uint16
+	for _, code := range vsmsMethods {
+		out = append(out, code)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func ret(code uint32, out map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {

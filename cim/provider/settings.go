@@ -132,6 +132,9 @@ func (s Schema) SystemSettings(d *backends.Domain) (*cim.Instance, error) {
 		action = startupAlways
 	}
 	inst.Set("AutomaticStartupAction", cim.Uint16(action))
+	if d.Description != "" {
+		inst.Set("Notes", cim.Strings(d.Description))
+	}
 	return s.finish(classVSSD, inst)
 }
 

@@ -64,7 +64,7 @@ func (v *View) quantities(p pool) quantities {
 	case kindProcessor:
 		return bounded(1, 1, uint64(v.snap.Host.CPUs), 1)
 	case kindMemory: // in KiB
-		return bounded(giB/kiB, 64*miB/kiB, v.snap.Host.MemoryTotalKiB, miB/kiB)
+		return bounded(defaultMemKiB, 64*miB/kiB, v.snap.Host.MemoryTotalKiB, miB/kiB)
 	case kindStorage:
 		return bounded(8*giB, miB, p.storage.AvailableB, miB)
 	}
