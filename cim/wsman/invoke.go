@@ -107,8 +107,40 @@ func (c *call) paramValue(ns string, k *xmltree.Node) (cim.Value, error) {
 		}
 		return cim.DatetimeValue(dt), nil
 	}
+	if len(k.Kids) == 1 && k.Kids[0].Space != nsCIM && k.Kids[0].Space != nsWSA {
+		return cim.InstanceValue(instanceFromXML(k.Kids[0], 0)), nil
+	}
 	if isNil, _ := k.AttrNS(nsXSI, "nil"); isNil == "true" {
 		return cim.Null(cim.TypeString), nil
 	}
 	return cim.String(text(k)), nil
+}
+
+// instanceFromXML reads an embedded instance (DSP0230: the class's
+// element with one child per property); values stay text, and the
+// provider reads them by their declared types. Repeated children are an
+// array.
+func instanceFromXML(n *xmltree.Node, depth int) *cim.Instance {
+	inst := &cim.Instance{ClassName: n.Name}
+	arrays := map[string][]string{}
+	for _, k := range n.Kids {
+		if isNil, _ := k.AttrNS(nsXSI, "nil"); isNil == "true" {
+			continue
+		}
+		if len(k.Kids) == 1 && depth < 4 && k.Kids[0].Space != nsCIM && k.Kids[0].Space != nsWSA {
+			inst.Set(k.Name, cim.InstanceValue(instanceFromXML(k.Kids[0], depth+1)))
+			continue
+		}
+		v := text(k)
+		if len(k.Kids) == 1 && k.Kids[0].Space == nsCIM {
+			v = text(k.Kids[0])
+		}
+		arrays[k.Name] = append(arrays[k.Name], v)
+		if len(arrays[k.Name]) == 1 {
+			inst.Set(k.Name, cim.String(v))
+		} else {
+			inst.Set(k.Name, cim.Strings(arrays[k.Name]...))
+		}
+	}
+	return inst
 }
