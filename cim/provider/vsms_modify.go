@@ -44,6 +44,9 @@ func (v *View) modifySystemSettings(ctx context.Context, env Env, in map[string]
 	}
 	if v, ok := want.Get("Notes"); ok && !v.IsNull() {
 		lines, _ := v.StringSlice()
+		if one, ok := v.Str(); ok {
+			lines = []string{one} // one note, as WS-Man sends a single element
+		}
 		if text := strings.Join(lines, "\n"); text != d.Description {
 			steps = append(steps, func(ctx context.Context) error { return env.Ops.SetDescription(ctx, uuid, text) })
 		}
