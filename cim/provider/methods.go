@@ -97,6 +97,11 @@ func methodTable() map[string]map[string]method {
 			"removeresourcesettings": {service((*View).removeResourceSettings)},
 			"addresourcesettings":    {service((*View).addResourceSettings)},
 		},
+		"vb_virtualsystemsnapshotservice": {
+			"createsnapshot":  {service((*View).createSnapshot)},
+			"destroysnapshot": {service((*View).destroySnapshot)},
+			"applysnapshot":   {service((*View).applySnapshot)},
+		},
 	}
 }
 
@@ -110,8 +115,12 @@ func (s Schema) vsmcMethods() []uint16 {
 	for _, code := range vsmsMethods {
 		out = append(out, code)
 	}
-	slices.Sort(out)
-	return out
+	return sortedCodes(out)
+}
+
+func sortedCodes(xs []uint16) []uint16 {
+	slices.Sort(xs)
+	return xs
 }
 
 func ret(code uint32, out map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {

@@ -32,9 +32,9 @@ func (s Schema) SnapshotService(h backends.Host) (*cim.Instance, error) {
 	return s.finish(classSnapshotSvc, inst)
 }
 
-// SnapshotServiceCapabilities lists no methods and no snapshot types:
-// CreateSnapshot, ApplySnapshot and DestroySnapshot arrive with issue 6,
-// and until then the capabilities say so, as the management service's do.
+// SnapshotServiceCapabilities lists the snapshot methods (all
+// synchronous) and full snapshots, or nothing while methods are off.
+// Note the DMTF spelling AynchronousMethodsSupported.
 func (s Schema) SnapshotServiceCapabilities(h backends.Host) (*cim.Instance, error) {
 	inst, err := s.newInstance(classSnapshotCaps)
 	if err != nil {
@@ -42,8 +42,12 @@ func (s Schema) SnapshotServiceCapabilities(h backends.Host) (*cim.Instance, err
 	}
 	inst.Set("InstanceID", cim.String(snapshotCapsID))
 	inst.Set("ElementName", cim.String("Virtual System Snapshot Service Capabilities"))
-	inst.Set("SynchronousMethodsSupported", uint16s([]uint16{}))
+	inst.Set("SynchronousMethodsSupported", uint16s(s.snapshotMethodCodes()))
 	inst.Set("AynchronousMethodsSupported", uint16s([]uint16{}))
-	inst.Set("SnapshotTypesSupported", uint16s([]uint16{}))
+	types := []uint16{}
+	if s.Jobs != nil {
+		types = []uint16{snapshotFull}
+	}
+	inst.Set("SnapshotTypesSupported", uint16s(types))
 	return s.finish(classSnapshotCaps, inst)
 }
