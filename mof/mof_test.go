@@ -42,7 +42,7 @@ var vbClasses = []string{
 	"VB_HostedService", "VB_HostedDependency", "VB_ElementCapabilities", "VB_SystemDevice",
 	"VB_SettingsDefineState", "VB_ElementSettingData", "VB_VirtualSystemSettingDataComponent",
 	"VB_HostedResourcePool", "VB_ElementAllocatedFromPool", "VB_ResourceAllocationFromPool",
-	"VB_SettingsDefineCapabilities", "VB_SnapshotOfVirtualSystem", "VB_LastAppliedSnapshot", "VB_AffectedJobElement",
+	"VB_SettingsDefineCapabilities", "VB_SnapshotOfVirtualSystem", "VB_LastAppliedSnapshot", "VB_AffectedJobElement", "VB_VirtualSystemMigrationCapabilities", "VB_VirtualSystemMigrationSettingData",
 	"VB_InstCreation", "VB_InstDeletion", "VB_InstModification",
 }
 

@@ -89,6 +89,13 @@ func (s Schema) VirtualSystem(d *backends.Domain, now time.Time) (*cim.Instance,
 	inst.Set("HealthState", cim.Uint16(st.health))
 	inst.Set("PrimaryStatus", cim.Uint16(st.primary))
 	inst.Set("OperationalStatus", uint16s(st.operational))
+	operating := st.operating
+	self := cim.ObjectPath{ClassName: classComputerSystem, Keys: []cim.KeyBinding{
+		{Name: "CreationClassName", Value: cim.String(classComputerSystem)}, {Name: "Name", Value: cim.String(d.UUID)}}}
+	if kind := s.Jobs.activeKind(self); kind != "" {
+		operating = jobOperating[kind]
+	}
+	inst.Set("OperatingStatus", cim.Uint16(operating))
 	inst.Set("AvailableRequestedStates", uint16s(availableRequestedStates(d.State)))
 	var onTime uint64
 	if d.State.Active() && !d.StartTime.IsZero() {

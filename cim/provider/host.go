@@ -66,6 +66,10 @@ func (v *View) isHost(p cim.ObjectPath) bool {
 		return keyString(p, "SystemName") == v.snap.Host.Hostname
 	case strings.ToLower(classSnapshotCaps):
 		return keyString(p, "InstanceID") == snapshotCapsID
+	case strings.ToLower(classMigrationSvc):
+		return keyString(p, "SystemName") == v.snap.Host.Hostname
+	case strings.ToLower(classMigrationCaps):
+		return keyString(p, "InstanceID") == migrationCapsID
 	}
 	return false
 }
@@ -84,6 +88,7 @@ func (v *View) hostAssociations(fromHost bool, sink *refSink) error {
 	}{
 		{Schema.ManagementService, Schema.ManagementCapabilities},
 		{Schema.SnapshotService, Schema.SnapshotServiceCapabilities},
+		{Schema.MigrationService, Schema.MigrationCapabilities},
 	} {
 		service, err := svc.service(v.s, v.snap.Host)
 		if err != nil {

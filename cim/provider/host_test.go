@@ -55,7 +55,7 @@ func TestHostWalk(t *testing.T) {
 	}
 	// The snapshot service beside it, with capabilities of its own.
 	snaps := walk(host.Path, "CIM_HostedService", "CIM_VirtualSystemSnapshotService")
-	if len(snaps) != 1 || len(walk(host.Path, "CIM_HostedService", "")) != 2 {
+	if len(snaps) != 1 || len(walk(host.Path, "CIM_HostedService", "")) != 3 {
 		t.Fatalf("host has snapshot services %v", snaps)
 	}
 	if caps := walk(snaps[0].Path, "CIM_ElementCapabilities", ""); len(caps) != 1 || caps[0].ClassName != "VB_VirtualSystemSnapshotServiceCapabilities" {
@@ -63,5 +63,17 @@ func TestHostWalk(t *testing.T) {
 	}
 	if got, err := v.Get(snaps[0].Path); err != nil || !got.Equal(snaps[0]) {
 		t.Fatalf("Get(snapshot service): %v", err)
+	}
+	// And the migration service, whose capabilities name its forms.
+	mig := walk(host.Path, "CIM_HostedService", "CIM_VirtualSystemMigrationService")
+	if len(mig) != 1 {
+		t.Fatalf("host has migration services %v", mig)
+	}
+	mc := walk(mig[0].Path, "CIM_ElementCapabilities", "")
+	if len(mc) != 1 || mc[0].ClassName != "VB_VirtualSystemMigrationCapabilities" {
+		t.Fatalf("migration capabilities: %v", mc)
+	}
+	if f, _ := mc[0].Get("DestinationHostFormatsSupported"); f.String() != uint16s([]uint16{2}).String() {
+		t.Errorf("DestinationHostFormatsSupported %v", f)
 	}
 }

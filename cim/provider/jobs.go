@@ -27,14 +27,26 @@ type Jobs struct {
 	base context.Context
 	stop context.CancelFunc
 
-	mu    sync.Mutex
-	next  uint64
-	order []*Job // oldest first
+	mu      sync.Mutex
+	next    uint64
+	order   []*Job // oldest first
+	running map[*Job]bool
 }
+
+// Job kinds: what a job does to its target, for the target's
+// OperatingStatus while it runs.
+const (
+	JobState    = "state"
+	JobStart    = "start"
+	JobStop     = "stop"
+	JobMigrate  = "migrate"
+	JobSnapshot = "snapshot"
+)
 
 // Job is one operation in progress or finished.
 type Job struct {
 	ID, Name string
+	Kind     string
 	Target   cim.ObjectPath // the element the job changes
 	Started  time.Time
 
@@ -60,8 +72,9 @@ func (js *Jobs) Close() { js.stop() }
 // is returned; otherwise the job is kept and returned for the client to
 // follow; with a window of 0 or less it is always kept. fn runs with a
 // context bounded by limit.
-func (js *Jobs) Run(name string, target cim.ObjectPath, window, limit time.Duration, fn func(context.Context) error) (*Job, error) {
-	j := &Job{Name: name, Target: target, Started: time.Now(), state: jobRunning, done: make(chan struct{})}
+func (js *Jobs) Run(name, kind string, target cim.ObjectPath, window, limit time.Duration, fn func(context.Context) error) (*Job, error) {
+	j := &Job{Name: name, Kind: kind, Target: target, Started: time.Now(), state: jobRunning, done: make(chan struct{})}
+	js.track(j)
 	go func() {
 		ctx, cancel := context.WithTimeout(js.base, limit)
 		defer cancel()
@@ -92,6 +105,38 @@ func (js *Jobs) Run(name string, target cim.ObjectPath, window, limit time.Durat
 	j.ID = "VB:job/" + strconv.FormatUint(js.next, 10)
 	js.order = append(js.order, j)
 	return j, nil
+}
+
+// track keeps j among the running jobs activeKind sees until it ends,
+// kept or not.
+func (js *Jobs) track(j *Job) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.running == nil {
+		js.running = map[*Job]bool{}
+	}
+	js.running[j] = true
+	go func() {
+		<-j.done
+		js.mu.Lock()
+		delete(js.running, j)
+		js.mu.Unlock()
+	}()
+}
+
+// activeKind is the kind of a job running on target, "" when none.
+func (js *Jobs) activeKind(target cim.ObjectPath) string {
+	if js == nil {
+		return ""
+	}
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	for j := range js.running {
+		if samePath(j.Target, target) {
+			return j.Kind
+		}
+	}
+	return ""
 }
 
 // prune drops finished jobs older than keep, and the oldest finished ones

@@ -97,6 +97,10 @@ func methodTable() map[string]map[string]method {
 			"removeresourcesettings": {service((*View).removeResourceSettings)},
 			"addresourcesettings":    {service((*View).addResourceSettings)},
 		},
+		"vb_virtualsystemmigrationservice": {
+			"checkvirtualsystemismigratabletohost": {service((*View).checkMigratable)},
+			"migratevirtualsystemtohost":           {service((*View).migrate)},
+		},
 		"vb_virtualsystemsnapshotservice": {
 			"createsnapshot":  {service((*View).createSnapshot)},
 			"destroysnapshot": {service((*View).destroySnapshot)},
@@ -174,7 +178,7 @@ func (v *View) requestStateChange(env Env, inst *cim.Instance, in map[string]cim
 	if window == 0 {
 		window = syncWindow
 	}
-	job, err := v.s.Jobs.Run(fmt.Sprintf("%s %s", op, d.Name), inst.Path, window, jobLimit, run)
+	job, err := v.s.Jobs.Run(fmt.Sprintf("%s %s", op, d.Name), jobKinds[op], inst.Path, window, jobLimit, run)
 	switch {
 	case errors.Is(err, backends.ErrInvalidState):
 		return ret(rscInvalidTransition, nil) // the state moved under us
@@ -183,8 +187,15 @@ func (v *View) requestStateChange(env Env, inst *cim.Instance, in map[string]cim
 	case job == nil:
 		return ret(rscCompleted, nil)
 	}
-	jobPath := cim.ObjectPath{Namespace: v.s.Namespace, ClassName: classJob, Keys: []cim.KeyBinding{{Name: "InstanceID", Value: cim.String(job.ID)}}}
-	return ret(rscJobStarted, map[string]cim.Value{"Job": cim.Ref(jobPath)})
+	return ret(rscJobStarted, map[string]cim.Value{"Job": cim.Ref(v.jobPath(job))})
+}
+
+// jobKinds says what each power operation's job does, for the VM's
+// OperatingStatus while it runs (Starting, Stopping).
+var jobKinds = map[backends.PowerOp]string{
+	backends.OpStart: JobStart, backends.OpResume: JobStart,
+	backends.OpShutdown: JobStop, backends.OpDestroy: JobStop, backends.OpManagedSave: JobStop,
+	backends.OpSuspend: JobState, backends.OpReboot: JobState, backends.OpReset: JobState,
 }
 
 // waitState waits until the inventory shows op's effect on the domain.

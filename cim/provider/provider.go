@@ -54,6 +54,8 @@ var providers = map[string]classProvider{
 	strings.ToLower(classPool):           poolProvider,
 	strings.ToLower(classAllocCaps):      allocCapsProvider,
 	strings.ToLower(classJob):            jobProvider,
+	strings.ToLower(classMigrationSvc):   hostProvider(Schema.MigrationService),
+	strings.ToLower(classMigrationCaps):  hostProvider(Schema.MigrationCapabilities),
 }
 
 // Enumerate streams the instances of class and of every subclass

@@ -39,12 +39,26 @@ const (
 	primaryError   = 3
 )
 
+// OperatingStatus values (CIM_ManagedSystemElement, DSP1057 §7.1.4).
+const (
+	operStopped      = 5
+	operAborted      = 6
+	operDormant      = 7
+	operEmigrating   = 10
+	operSnapshotting = 12
+	operShuttingDown = 13
+	operInService    = 16
+	operStarting     = 3
+	operStopping     = 4
+)
+
 // vmState is one row of the state table.
 type vmState struct {
 	enabled     uint16
 	operational []uint16
 	health      uint16
 	primary     uint16
+	operating   uint16
 }
 
 // stateTable is the one mapping of domain states to DSP1057 states, as the
@@ -53,18 +67,27 @@ type vmState struct {
 // saved = Enabled but Offline (6), shutting down = Shutting Down (4).
 // A crashed domain is Disabled with an Error status and a fatal health.
 var stateTable = map[backends.State]vmState{
-	backends.StateUnknown:      {enabledUnknown, []uint16{0}, healthUnknown, primaryUnknown},
-	backends.StateRunning:      {enabledEnabled, []uint16{opOK}, healthOK, primaryOK},
-	backends.StateBlocked:      {enabledEnabled, []uint16{opOK}, healthOK, primaryOK},
-	backends.StatePaused:       {enabledQuiesce, []uint16{opOK, opDormant}, healthOK, primaryOK},
-	backends.StateShuttingDown: {enabledShuttingDown, []uint16{opOK}, healthOK, primaryOK},
-	backends.StateShutOff:      {enabledDisabled, []uint16{opOK, opStopped}, healthOK, primaryOK},
-	backends.StateCrashed:      {enabledDisabled, []uint16{opError}, healthFatal, primaryError},
-	backends.StatePMSuspended:  {enabledOffline, []uint16{opOK, opDormant}, healthOK, primaryOK},
+	backends.StateUnknown:      {enabledUnknown, []uint16{0}, healthUnknown, primaryUnknown, 0},
+	backends.StateRunning:      {enabledEnabled, []uint16{opOK}, healthOK, primaryOK, operInService},
+	backends.StateBlocked:      {enabledEnabled, []uint16{opOK}, healthOK, primaryOK, operInService},
+	backends.StatePaused:       {enabledQuiesce, []uint16{opOK, opDormant}, healthOK, primaryOK, operDormant},
+	backends.StateShuttingDown: {enabledShuttingDown, []uint16{opOK}, healthOK, primaryOK, operShuttingDown},
+	backends.StateShutOff:      {enabledDisabled, []uint16{opOK, opStopped}, healthOK, primaryOK, operStopped},
+	backends.StateCrashed:      {enabledDisabled, []uint16{opError}, healthFatal, primaryError, operAborted},
+	backends.StatePMSuspended:  {enabledOffline, []uint16{opOK, opDormant}, healthOK, primaryOK, operDormant},
 }
 
 // savedState is a shut-off domain with a managed save image.
-var savedState = vmState{enabledOffline, []uint16{opOK, opDormant}, healthOK, primaryOK}
+var savedState = vmState{enabledOffline, []uint16{opOK, opDormant}, healthOK, primaryOK, operDormant}
+
+// jobOperating is the OperatingStatus a VM shows while a job of the kind
+// runs on it: it overrides the state's.
+var jobOperating = map[string]uint16{
+	JobMigrate:  operEmigrating,
+	JobSnapshot: operSnapshotting,
+	JobStart:    operStarting,
+	JobStop:     operStopping,
+}
 
 func stateOf(d *backends.Domain) vmState {
 	if d.State == backends.StateShutOff && d.ManagedSave {
