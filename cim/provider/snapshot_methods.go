@@ -86,15 +86,23 @@ func (v *View) createSnapshot(ctx context.Context, env Env, in map[string]cim.Va
 			spec.Description, _ = strProp(insts[0], "Description")
 		}
 	}
-	ctx, cancel := withLimit(ctx)
-	defer cancel()
-	name, err := env.Ops.CreateSnapshot(ctx, d.UUID, spec)
-	if err != nil {
-		return cim.Value{}, nil, cimError(err)
-	}
 	uuid := d.UUID
-	if err := until(ctx, env.Current, "the new snapshot", func(s *inventory.Snapshot) bool { return hasSnapshot(s, uuid, name) }); err != nil {
+	var name string
+	run := func(ctx context.Context) error {
+		var err error
+		if name, err = env.Ops.CreateSnapshot(ctx, uuid, spec); err != nil {
+			return cimError(err)
+		}
+		return until(ctx, env.Current, "the new snapshot", func(s *inventory.Snapshot) bool { return hasSnapshot(s, uuid, name) })
+	}
+	// A snapshot of a running system may take a while (memory is saved):
+	// a job, with the system Snapshotting meanwhile.
+	job, err := v.s.Jobs.Run("snapshot "+d.Name, JobSnapshot, v.systemPath(uuid), syncWindow, jobLimit, run)
+	if err != nil {
 		return cim.Value{}, nil, err
+	}
+	if job != nil {
+		return ret(rscJobStarted, map[string]cim.Value{"Job": cim.Ref(v.jobPath(job))})
 	}
 	p := cim.ObjectPath{Namespace: v.s.Namespace, ClassName: classVSSD, Keys: []cim.KeyBinding{{Name: "InstanceID", Value: cim.String(settingID(uuid, "snapshot/"+name))}}}
 	return ret(0, map[string]cim.Value{"ResultingSnapshot": cim.Ref(p)})
