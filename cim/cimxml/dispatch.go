@@ -101,6 +101,7 @@ func extrinsic(c *call) error {
 		in[p.Name] = p.Value
 	}
 	ret, out, err := c.h.Broker.Invoke(c.ctx, c.req.Namespace, *c.req.Target, c.req.Method, in)
+	server.Audit(c.ctx, c.h.Log, "cim-xml", c.req.Method, c.req.Target.String(), server.Outcome(ret, err))
 	if err != nil {
 		return err
 	}

@@ -106,5 +106,6 @@ func modifyInstance(c *call) error {
 		changes[pv.Name] = pv.Value
 	}
 	_, err := c.h.Broker.ModifyInstance(c.ctx, c.req.Namespace, *p.Path, changes)
+	server.Audit(c.ctx, c.h.Log, "cim-xml", "ModifyInstance", p.Path.String(), server.Outcome(nil, err))
 	return err
 }

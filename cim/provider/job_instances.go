@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -26,6 +27,11 @@ func (s Schema) jobInstance(j *Job, now time.Time) (*cim.Instance, error) {
 	inst.Set("ElementName", cim.String(j.Name))
 	inst.Set("JobState", cim.Uint16(state))
 	inst.Set("DeleteOnCompletion", cim.Bool(true))
+	if s.Jobs != nil {
+		if keep, err := cim.NewInterval(s.Jobs.keep); err == nil {
+			inst.Set("TimeBeforeRemoval", cim.DatetimeValue(keep))
+		}
+	}
 	if t, err := cim.NewTimestamp(j.Started.UTC()); err == nil {
 		inst.Set("TimeSubmitted", cim.DatetimeValue(t))
 		inst.Set("StartTime", cim.DatetimeValue(t))
@@ -100,4 +106,31 @@ func (v *View) jobAssociations(target cim.ObjectPath, sink *refSink) error {
 		}
 	}
 	return nil
+}
+
+// getError: CIM_ConcreteJob.GetError, the job's failure as an embedded
+// CIM_Error (NULL when it has none).
+func (v *View) getError(_ context.Context, _ Env, inst *cim.Instance, _ map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {
+	j, ok := v.s.Jobs.find(keyString(inst.Path, "InstanceID"))
+	if !ok {
+		return cim.Value{}, nil, fmt.Errorf("no job %s: %w", inst.Path.String(), cim.ErrNotFound)
+	}
+	j.mu.Lock()
+	jerr := j.err
+	j.mu.Unlock()
+	if jerr == nil {
+		return ret(0, map[string]cim.Value{"Error": cim.Null(cim.TypeInstance)})
+	}
+	c, err := v.s.Repo.Class(v.s.Namespace, "CIM_Error")
+	if err != nil {
+		return cim.Value{}, nil, err
+	}
+	e := c.NewInstance()
+	e.Set("ErrorType", cim.Uint16(4))         // Software Error
+	e.Set("PerceivedSeverity", cim.Uint16(5)) // Major
+	e.Set("OwningEntity", cim.String("virtbridge"))
+	e.Set("MessageID", cim.String("VB0001"))
+	e.Set("Message", cim.String(jerr.Error()))
+	e.Set("CIMStatusCode", cim.Uint32(1)) // CIM_ERR_FAILED
+	return ret(0, map[string]cim.Value{"Error": cim.InstanceValue(e)})
 }

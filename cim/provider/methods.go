@@ -97,6 +97,7 @@ func methodTable() map[string]map[string]method {
 			"removeresourcesettings": {service((*View).removeResourceSettings)},
 			"addresourcesettings":    {service((*View).addResourceSettings)},
 		},
+		"vb_concretejob": {"geterror": {(*View).getError}},
 		"vb_virtualsystemmigrationservice": {
 			"checkvirtualsystemismigratabletohost": {service((*View).checkMigratable)},
 			"migratevirtualsystemtohost":           {service((*View).migrate)},

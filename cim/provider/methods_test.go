@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,5 +111,46 @@ func TestRequestStateChange(t *testing.T) {
 	err := s.At(inv.Snapshot(), time.Now()).Associators(vm.Path, "CIM_AffectedJobElement", "", func(*cim.Instance) error { jobs++; return nil })
 	if err != nil || jobs != 1 {
 		t.Errorf("VM → AffectedJobElement: %d jobs, %v", jobs, err)
+	}
+}
+
+// TestJobGetError: a failed job says so in JobState and ErrorDescription,
+// and GetError hands back a CIM_Error with the same text.
+func TestJobGetError(t *testing.T) {
+	s := schema(t)
+	s.Jobs = NewJobs(10, time.Minute)
+	defer s.Jobs.Close()
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 1, Seed: 3})
+	vmPath := cim.ObjectPath{Namespace: ns, ClassName: classComputerSystem}
+	job, err := s.Jobs.Run("doomed", JobState, vmPath, -1, time.Minute, func(context.Context) error {
+		return errors.New("the disk image is gone")
+	})
+	if err != nil || job == nil {
+		t.Fatalf("Run: %v %v", job, err)
+	}
+	if err := job.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	v := s.At(bed.Inventory.Snapshot(), time.Now())
+	inst, err := v.Get(v.jobPath(job))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := inst.Get("JobState"); st.String() != "10" {
+		t.Errorf("JobState %v, want 10 (Exception)", st)
+	}
+	if d, _ := inst.Get("ErrorDescription"); !strings.Contains(d.String(), "the disk image is gone") {
+		t.Errorf("ErrorDescription %v", d)
+	}
+	r, out, err := v.Invoke(t.Context(), Env{Ops: bed.Backend, Current: bed.Inventory.Snapshot}, inst.Path, "GetError", nil)
+	if err != nil || r.String() != "0" {
+		t.Fatalf("GetError: %v %v", r, err)
+	}
+	e, ok := out["Error"].Instance()
+	if !ok || e.ClassName != "CIM_Error" {
+		t.Fatalf("Error: %v", out["Error"])
+	}
+	if m, _ := e.Get("Message"); !strings.Contains(m.String(), "the disk image is gone") {
+		t.Errorf("CIM_Error.Message %v", m)
 	}
 }

@@ -368,6 +368,7 @@ func (s *Server) closeListeners() {
 // chunked body get a clean 413 here instead of a parse error in a handler.
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withRemote(r)
 		if r.ContentLength > s.cfg.MaxBody {
 			s.tooLarge(w, r)
 			return

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/server"
 	"github.com/virtbridge/virtbridge/cim/xmltree"
 )
 
@@ -46,6 +47,7 @@ func (c *call) invoke(method string) (*writer, error) {
 		in[k.Name] = v
 	}
 	ret, out, err := c.h.Broker.Invoke(c.ctx, ns, p, method, in)
+	server.Audit(c.ctx, c.h.Log, "ws-man", method, p.String(), server.Outcome(ret, err))
 	if err != nil {
 		return nil, err
 	}

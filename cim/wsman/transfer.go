@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/server"
 )
 
 // target resolves the resource URI, __cimnamespace and the selectors of
@@ -80,6 +81,7 @@ func (c *call) put() (*writer, error) {
 		changes[k.Name] = v
 	}
 	inst, err = c.h.Broker.ModifyInstance(c.ctx, ns, p, changes)
+	server.Audit(c.ctx, c.h.Log, "ws-man", "Put", p.String(), server.Outcome(nil, err))
 	if err != nil {
 		var kind cim.ErrorKind
 		if errors.As(err, &kind) && kind == cim.ErrFailed {
