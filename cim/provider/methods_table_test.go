@@ -20,4 +20,3 @@ func TestServiceMethodTables(t *testing.T) {
 		}
 	}
 }
-
