@@ -1,6 +1,7 @@
 package wsman
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/virtbridge/virtbridge/cim/broker"
@@ -23,7 +24,7 @@ func (c *call) pull() (*writer, error) {
 	}
 	items := &itemWriter{c: c, mode: mode, budget: c.budget()}
 	if s := kidText(b, nsWSEN, "MaxCharacters"); s != "" {
-		if mc, err := parseUint(s); err == nil && mc > 0 && (items.budget == 0 || int(mc) < items.budget) {
+		if mc, err := strconv.ParseUint(s, 10, 32); err == nil && mc > 0 && (items.budget == 0 || int(mc) < items.budget) {
 			items.budget = int(mc)
 		}
 	}
