@@ -143,13 +143,20 @@ func startAgentOn(t *testing.T, opts testbed.Options, extra string) *agent {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runAgent(t, dir, "test://"+bed, plan, extra)
+}
+
+// runAgent serves the hypervisor at uri (plan: what a test bed holds, nil
+// for a real hypervisor), with its config and state in dir.
+func runAgent(t *testing.T, dir, uri string, plan []testbed.Domain, extra string) *agent {
+	t.Helper()
 	users := filepath.Join(dir, "cim-users")
 	for _, u := range [][3]string{{cimOperator, "operator", cimOperatorPass}, {cimViewer, "read-only", cimViewerPass}} {
 		if err := server.WriteUser(users, u[0], u[1], u[2]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cfg := fmt.Sprintf(`connect: "test://%s"
+	cfg := fmt.Sprintf(`connect: %q
 log: {level: info}
 cim:
   http: ["127.0.0.1:0"]
@@ -170,7 +177,7 @@ snmp:
   views:
     all: {included: ["1.3.6.1"]}
     control: {included: ["1.3.6.1.4.1.32473.1.2", "1.3.6.1.2.1.236.1.9", "1.3.6.1.2.1.236.1.10"]}
-%s`, bed, users, filepath.Join(dir, "state"), filepath.Join(dir, "state"), roCommunity, rwCommunity, v3User, v3Auth, v3Priv, extra)
+%s`, uri, users, filepath.Join(dir, "state"), filepath.Join(dir, "state"), roCommunity, rwCommunity, v3User, v3Auth, v3Priv, extra)
 	cfgPath := filepath.Join(dir, "virtbridge.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -216,7 +223,7 @@ snmp:
 	}()
 	select {
 	case got := <-found:
-		a := &agent{uri: "test://" + bed, plan: plan, stderr: buf, cimHTTP: got[1], cimHTTPS: got[2],
+		a := &agent{uri: uri, plan: plan, stderr: buf, cimHTTP: got[1], cimHTTPS: got[2],
 			wsmanHTTP: got[3], wsmanHTTPS: got[4], mibs: reference(t, "snmp") + ":" + mibsDir()}
 		for _, x := range strings.Split(got[0], ",") {
 			if strings.HasPrefix(x, "[") {
