@@ -77,8 +77,18 @@ func newMessageID() string {
 // writeFault writes a whole fault envelope (SOAP 1.2 §5.4, DSP0226 §14).
 func writeFault(f *Fault, relatesTo string) *writer {
 	d := faults[f.kind]
+	if f.kind == faultVersionMismatch {
+		return writeVersionMismatch(f)
+	}
 	w := &writer{}
-	w.envelopeStart(d.action, relatesTo, nil)
+	var extra func(*writer)
+	if f.notUnderstood != ([2]string{}) {
+		extra = func(w *writer) {
+			w.open("s:NotUnderstood", "qname", "nu:"+f.notUnderstood[1], "xmlns:nu", f.notUnderstood[0])
+			w.close("s:NotUnderstood")
+		}
+	}
+	w.envelopeStart(d.action, relatesTo, extra)
 	w.open("s:Fault")
 	w.open("s:Code")
 	w.leaf("s:Value", "s:"+d.code)
@@ -91,14 +101,60 @@ func writeFault(f *Fault, relatesTo string) *writer {
 	w.open("s:Reason")
 	w.leaf("s:Text", f.Error(), "xml:lang", "en-US")
 	w.close("s:Reason")
-	if f.Detail != "" || f.extra != "" {
+	action := f.kind == faultActionNotSupported && f.action != ""
+	if f.Detail != "" || f.extra != "" || action {
 		w.open("s:Detail")
 		if f.Detail != "" {
 			w.leaf("wsman:FaultDetail", faultURI+f.Detail)
 		}
+		if action {
+			// WS-Addressing: the detail of ActionNotSupported is the action.
+			w.leaf("wsa:Action", f.action)
+		}
 		w.WriteString(f.extra)
 		w.close("s:Detail")
 	}
+	w.close("s:Fault")
+	w.envelopeEnd()
+	return w
+}
+
+// writeVersionMismatch answers an envelope that is not SOAP 1.2 (SOAP
+// 1.2 §5.4.7, Appendix A): a SOAP 1.1 envelope gets a SOAP 1.1 fault, any
+// other a SOAP 1.2 one, each with the s:Upgrade header naming the SOAP
+// 1.2 envelope, the only one served.
+func writeVersionMismatch(f *Fault) *writer {
+	w := &writer{}
+	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	upgrade := func() {
+		w.open("s:Header")
+		w.open("upg:Upgrade", "xmlns:upg", nsSOAP)
+		w.open("upg:SupportedEnvelope", "qname", "ns1:Envelope", "xmlns:ns1", nsSOAP)
+		w.close("upg:SupportedEnvelope")
+		w.close("upg:Upgrade")
+		w.close("s:Header")
+	}
+	if f.envelope == nsSOAP11 {
+		w.open("s:Envelope", "xmlns:s", nsSOAP11)
+		upgrade()
+		w.open("s:Body")
+		w.open("s:Fault")
+		w.leaf("faultcode", "s:VersionMismatch")
+		w.leaf("faultstring", f.Error())
+		w.close("s:Fault")
+		w.envelopeEnd()
+		return w
+	}
+	w.open("s:Envelope", "xmlns:s", nsSOAP)
+	upgrade()
+	w.open("s:Body")
+	w.open("s:Fault")
+	w.open("s:Code")
+	w.leaf("s:Value", "s:VersionMismatch")
+	w.close("s:Code")
+	w.open("s:Reason")
+	w.leaf("s:Text", f.Error(), "xml:lang", "en-US")
+	w.close("s:Reason")
 	w.close("s:Fault")
 	w.envelopeEnd()
 	return w

@@ -18,6 +18,40 @@ const (
 	modeBoth    = 'B'
 )
 
+// enumContext is the wsen:EnumerationContext a client holds between
+// pulls: the mode, how many items it was handed so far (for
+// TotalItemsCountEstimate, the size of the whole result) and the broker's
+// enumeration, "" once that ended. An ended context still answers Pull,
+// with EndOfSequence: a non-optimized Enumerate of an empty result hands
+// one out, and the client's first Pull must succeed.
+type enumContext struct {
+	mode      byte
+	delivered uint64
+	id        string
+}
+
+func (e enumContext) String() string {
+	return string(e.mode) + strconv.FormatUint(e.delivered, 10) + ":" + e.id
+}
+
+// maxContextLen bounds the text of an enumContext: mode, 20 digits, the
+// colon and a broker id (32 hex digits).
+const maxContextLen = 1 + 20 + 1 + 32
+
+// parseContext reads a client's EnumerationContext.
+func parseContext(s string) (enumContext, error) {
+	bad := fault(faultInvalidEnumerationContext, "", "EnumerationContext %q was not issued by this service", s)
+	i := strings.IndexByte(s, ':')
+	if len(s) > maxContextLen || i < 2 || strings.IndexByte("OEB", s[0]) < 0 {
+		return enumContext{}, bad
+	}
+	n, err := strconv.ParseUint(s[1:i], 10, 64)
+	if err != nil {
+		return enumContext{}, bad
+	}
+	return enumContext{mode: s[0], delivered: n, id: s[i+1:]}, nil
+}
+
 // enumerate: WS-Enumeration Enumerate with the WS-Man extensions
 // (DSP0226 §8.2): mode, optimization, filters, expiry.
 func (c *call) enumerate() (*writer, error) {
@@ -56,8 +90,15 @@ func (c *call) enumerate() (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{}
-	items := &itemWriter{c: c, mode: mode, budget: c.budget()}
+	items := &itemWriter{c: c, mode: mode}
+	if optimize {
+		longest := func() *writer {
+			return c.enumerateResponse(strings.Repeat("x", maxContextLen), nil, true, true, o.Timeout, maxTotal)
+		}
+		if items.budget, err = c.itemBudget(longest); err != nil {
+			return nil, err
+		}
+	}
 	open, err := c.openFor(ns, class, sels, b, o)
 	if err != nil {
 		return nil, err
@@ -66,43 +107,82 @@ func (c *call) enumerate() (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := string(mode) + ":" + page.Context
-	var total uint64
-	if c.req.TotalItemsEstimate {
-		total = uint64(items.n)
-		if !page.EndOfSequence {
-			left, err := c.h.Broker.EnumerationCount("", page.Context)
-			if err != nil {
-				return nil, err
-			}
-			total += left
+	if items.tooBig && items.n == 0 {
+		_ = c.h.Broker.CloseEnumeration("", page.Context)
+		return nil, items.fault()
+	}
+	ctx := enumContext{mode: mode, delivered: uint64(items.n), id: page.Context}
+	total, err := c.total(ctx.delivered, page)
+	if err != nil {
+		return nil, err
+	}
+	return c.enumerateResponse(ctx.String(), items.buf.Bytes(), optimize, page.EndOfSequence, o.Timeout, total), nil
+}
+
+// maxTotal stands for the longest TotalItemsCountEstimate when measuring.
+var maxTotal = func() *uint64 { n := ^uint64(0); return &n }()
+
+// total is the TotalItemsCountEstimate, nil when not asked for: what was
+// handed out so far and what is left after this page.
+func (c *call) total(delivered uint64, page broker.Page) (*uint64, error) {
+	if !c.req.TotalItemsEstimate {
+		return nil, nil
+	}
+	n := delivered
+	if !page.EndOfSequence {
+		left, err := c.h.Broker.EnumerationCount("", page.Context)
+		if err != nil {
+			return nil, err
 		}
+		n += left
 	}
-	w.envelopeStart(actionEnumerate+responseSuffix, c.req.MessageID, c.estimate(total))
+	return &n, nil
+}
+
+// enumerateResponse writes a wsen:EnumerateResponse (DSP0226 §8.2.3: with
+// OptimizeEnumeration the first items follow the context, then
+// wsman:EndOfSequence if they are all).
+func (c *call) enumerateResponse(ctx string, items []byte, optimize, eos bool, expires time.Duration, total *uint64) *writer {
+	w := &writer{}
+	w.envelopeStart(actionEnumerate+responseSuffix, c.req.MessageID, estimate(total))
 	w.open("wsen:EnumerateResponse")
-	if o.Timeout > 0 {
-		w.leaf("wsen:Expires", formatDuration(o.Timeout))
+	if expires > 0 {
+		w.leaf("wsen:Expires", formatDuration(expires))
 	}
-	w.leaf("wsen:EnumerationContext", id)
+	w.leaf("wsen:EnumerationContext", ctx)
 	if optimize {
 		w.open("wsman:Items")
-		w.Write(items.buf.Bytes())
+		w.Write(items)
 		w.close("wsman:Items")
-		if page.EndOfSequence {
+		if eos {
 			w.WriteString("<wsman:EndOfSequence/>")
 		}
 	}
 	w.close("wsen:EnumerateResponse")
 	w.envelopeEnd()
-	return w, nil
+	return w
+}
+
+// itemBudget is how many bytes of items fit in a response within
+// MaxEnvelopeSize, 0 for no limit: longest renders the response with
+// none, its other parts as long as they can be.
+func (c *call) itemBudget(longest func() *writer) (int, error) {
+	if c.req.MaxEnvelopeSize == 0 {
+		return 0, nil
+	}
+	rest := longest().Len()
+	if rest >= c.req.MaxEnvelopeSize {
+		return 0, fault(faultEncodingLimit, "MaxEnvelopeSize", "a response without items is %d bytes, MaxEnvelopeSize is %d", rest, c.req.MaxEnvelopeSize)
+	}
+	return c.req.MaxEnvelopeSize - rest, nil
 }
 
 // estimate writes wsman:TotalItemsCountEstimate when it was asked for.
-func (c *call) estimate(total uint64) func(*writer) {
-	if !c.req.TotalItemsEstimate {
+func estimate(total *uint64) func(*writer) {
+	if total == nil {
 		return nil
 	}
-	return func(w *writer) { w.leaf("wsman:TotalItemsCountEstimate", strconv.FormatUint(total, 10)) }
+	return func(w *writer) { w.leaf("wsman:TotalItemsCountEstimate", strconv.FormatUint(*total, 10)) }
 }
 
 // opener starts the broker enumeration and returns its first page.
@@ -116,18 +196,21 @@ func kidText(n *xmltree.Node, space, name string) string {
 }
 
 // maxElements reads MaxElements of namespace space: default 1, at most
-// 100000.
+// maxPage (more may be asked for; fewer is always a valid answer).
 func maxElements(b *xmltree.Node, space string) (uint32, error) {
 	s := kidText(b, space, "MaxElements")
 	if s == "" {
 		return 1, nil
 	}
-	n, err := strconv.ParseUint(s, 10, 32)
-	if err != nil || n == 0 || n > 100000 {
-		return 0, fault(faultInvalidParameter, "", "MaxElements %q: want 1..100000", s)
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fault(faultInvalidParameter, "", "MaxElements %q is not a positive integer", s)
 	}
-	return uint32(n), nil
+	return uint32(min(n, maxPage)), nil
 }
+
+// maxPage bounds the items of one response.
+const maxPage = 100000
 
 // parseExpires reads wsen:Expires, an xs:duration or xs:dateTime.
 func parseExpires(s string) (time.Duration, error) {
@@ -148,22 +231,18 @@ func parseExpires(s string) (time.Duration, error) {
 	return 0, fault(faultInvalidExpirationTime, "", "Expires %q is in the past", s)
 }
 
-// budget is how many bytes of items fit in the response.
-func (c *call) budget() int {
-	if c.req.MaxEnvelopeSize == 0 {
-		return 0
-	}
-	// Room for the envelope, headers and the response elements.
-	return max(c.req.MaxEnvelopeSize-2048, 1)
-}
-
 // itemWriter renders a page's items as the mode says, within budget.
 type itemWriter struct {
 	c      *call
 	mode   byte
 	budget int // 0 for unbounded
-	buf    writer
-	n      int
+	// byChars is set when budget is the Pull's MaxCharacters.
+	byChars bool
+	buf     writer
+	n       int
+	// tooBig is set when the next item alone is over budget: it stays
+	// first in line and the request fails (c.fault) if it is the first.
+	tooBig bool
 }
 
 func (iw *itemWriter) emit(inst *cim.Instance) error {
@@ -181,7 +260,7 @@ func (iw *itemWriter) emit(inst *cim.Instance) error {
 	}
 	if iw.budget > 0 && iw.buf.Len()+one.Len() > iw.budget {
 		if iw.n == 0 {
-			return fault(faultEncodingLimit, "MaxEnvelopeSize", "one %s is %d bytes, more than MaxEnvelopeSize allows", inst.ClassName, one.Len())
+			iw.tooBig = true
 		}
 		return broker.ErrPageFull
 	}
@@ -190,11 +269,10 @@ func (iw *itemWriter) emit(inst *cim.Instance) error {
 	return nil
 }
 
-// context splits a client's EnumerationContext into mode and broker id.
-func enumContext(b *xmltree.Node, space string) (byte, string, error) {
-	s := kidText(b, space, "EnumerationContext")
-	if len(s) < 3 || s[1] != ':' || strings.IndexByte("OEB", s[0]) < 0 {
-		return 0, "", fault(faultInvalidEnumerationContext, "", "EnumerationContext %q was not issued by this service", s)
+// fault is the answer when not even one item fits.
+func (iw *itemWriter) fault() error {
+	if iw.byChars {
+		return fault(faultEncodingLimit, "", "the next item is longer than MaxCharacters %d", iw.budget)
 	}
-	return s[0], s[2:], nil
+	return fault(faultEncodingLimit, "MaxEnvelopeSize", "the next item does not fit in MaxEnvelopeSize %d", iw.c.req.MaxEnvelopeSize)
 }

@@ -15,6 +15,15 @@ type Fault struct {
 	Detail string // a wsman:FaultDetail URI suffix, e.g. "InsufficientSelectors"
 	// extra is detail XML written as is (e.g. wsen:SupportedDialect).
 	extra string
+	// action is the request's wsa:Action, the detail of
+	// wsa:ActionNotSupported; the handler fills it in.
+	action string
+	// notUnderstood is the header an s:MustUnderstand fault is about,
+	// named in an s:NotUnderstood header block (SOAP 1.2 §5.4.8).
+	notUnderstood [2]string
+	// envelope is the namespace of the envelope a VersionMismatch fault
+	// answers.
+	envelope string
 }
 
 func (f *Fault) Error() string {
@@ -50,6 +59,11 @@ const (
 	faultUnsupportedFeature
 	faultAlreadyExists
 	faultEndpointUnavailable
+	faultInvalidOptions
+	// faultVersionMismatch is SOAP's, for an envelope of another SOAP
+	// version (SOAP 1.2 §5.4.7): written in that version's form for
+	// SOAP 1.1, with an s:Upgrade header.
+	faultVersionMismatch
 )
 
 type faultDef struct {
@@ -62,18 +76,20 @@ type faultDef struct {
 }
 
 // faults is the table: one row per fault, as DSP0226 §14.6 lists them.
+// The action of a fault follows the specification its subcode comes
+// from: WS-Addressing, WS-Enumeration, WS-Transfer or WS-Management.
 var faults = map[faultKind]faultDef{
 	faultAccessDenied:                     {"Sender", nsWSMan, "AccessDenied", wsmanFault, "The sender was not authorized to access the resource", 500},
 	faultActionNotSupported:               {"Sender", nsWSA, "ActionNotSupported", wsaFault, "The action is not supported by the service", 500},
-	faultCannotProcessFilter:              {"Sender", nsWSMan, "CannotProcessFilter", wsmanFault, "The requested filter could not be processed", 500},
+	faultCannotProcessFilter:              {"Sender", nsWSEN, "CannotProcessFilter", wsenFault, "The requested filter could not be processed", 500},
 	faultDestinationUnreachable:           {"Sender", nsWSA, "DestinationUnreachable", wsaFault, "No route can be determined to reach the destination role defined by the WS-Addressing To", 500},
 	faultEncodingLimit:                    {"Sender", nsWSMan, "EncodingLimit", wsmanFault, "An internal encoding limit was exceeded in a request or would be violated if the message were processed", 500},
-	faultFilterDialectUnavailable:         {"Sender", nsWSEN, "FilterDialectRequestedUnavailable", wsmanFault, "The requested filtering dialect is not supported", 500},
+	faultFilterDialectUnavailable:         {"Sender", nsWSEN, "FilterDialectRequestedUnavailable", wsenFault, "The requested filtering dialect is not supported", 500},
 	faultInternalError:                    {"Receiver", nsWSMan, "InternalError", wsmanFault, "The service cannot comply with the request due to internal processing errors", 500},
-	faultInvalidEnumerationContext:        {"Receiver", nsWSEN, "InvalidEnumerationContext", wsmanFault, "The supplied enumeration context is invalid", 500},
-	faultInvalidExpirationTime:            {"Sender", nsWSEN, "InvalidExpirationTime", wsmanFault, "The expiration time is not valid", 500},
+	faultInvalidEnumerationContext:        {"Receiver", nsWSEN, "InvalidEnumerationContext", wsenFault, "The supplied enumeration context is invalid", 500},
+	faultInvalidExpirationTime:            {"Sender", nsWSEN, "InvalidExpirationTime", wsenFault, "The expiration time is not valid", 500},
 	faultInvalidParameter:                 {"Sender", nsWSMan, "InvalidParameter", wsmanFault, "An operation parameter is not valid", 500},
-	faultInvalidRepresentation:            {"Sender", nsWXF, "InvalidRepresentation", wsmanFault, "The XML content is not valid", 500},
+	faultInvalidRepresentation:            {"Sender", nsWXF, "InvalidRepresentation", wxfFault, "The XML content is not valid", 500},
 	faultInvalidSelectors:                 {"Sender", nsWSMan, "InvalidSelectors", wsmanFault, "The selectors for the resource are not valid", 500},
 	faultMessageInformationHeaderRequired: {"Sender", nsWSA, "MessageInformationHeaderRequired", wsaFault, "A required header property is missing", 500},
 	faultInvalidMessageInformationHeader:  {"Sender", nsWSA, "InvalidMessageInformationHeader", wsaFault, "A message information header is not valid and the message cannot be processed", 500},
@@ -84,6 +100,8 @@ var faults = map[faultKind]faultDef{
 	faultUnsupportedFeature:               {"Sender", nsWSMan, "UnsupportedFeature", wsmanFault, "The specified feature is not supported", 500},
 	faultAlreadyExists:                    {"Sender", nsWSMan, "AlreadyExists", wsmanFault, "The sender attempted to create a resource which already exists", 500},
 	faultEndpointUnavailable:              {"Receiver", nsWSA, "EndpointUnavailable", wsaFault, "The endpoint is not available", 500},
+	faultInvalidOptions:                   {"Sender", nsWSMan, "InvalidOptions", wsmanFault, "One or more options are not valid", 500},
+	faultVersionMismatch:                  {"VersionMismatch", "", "", "", "Version Mismatch", 500},
 }
 
 func fault(k faultKind, detail, format string, args ...any) *Fault {

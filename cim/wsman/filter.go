@@ -21,8 +21,11 @@ func (c *call) openFor(ns, class string, sels []Selector, b *xmltree.Node, o bro
 	br := c.h.Broker
 	o.Kind = broker.WithPath
 	f := b.Kid(nsWSMan, "Filter")
-	if f == nil {
-		f = b.Kid(nsWSEN, "Filter")
+	if wf := b.Kid(nsWSEN, "Filter"); wf != nil {
+		if f != nil {
+			return nil, fault(faultCannotProcessFilter, "", "both wsman:Filter and wsen:Filter are given")
+		}
+		f = wf
 	}
 	if f == nil {
 		if class == "" {
@@ -43,10 +46,12 @@ func (c *call) openFor(ns, class string, sels []Selector, b *xmltree.Node, o bro
 		if q == "" {
 			return nil, fault(faultCannotProcessFilter, "", "the %s filter is empty", lang)
 		}
+		if class != "" {
+			// In the enumeration itself, not around the first page's
+			// emit: every Pull is narrowed, and so is the count.
+			o.Match = onlyClass(br.Repo(), ns, class)
+		}
 		return func(emit func(*cim.Instance) error) (broker.Page, error) {
-			if class != "" {
-				emit = onlyClass(br.Repo(), ns, class, emit)
-			}
 			return br.OpenQueryInstances(ns, lang, q, o, emit)
 		}, nil
 	case dialectSelector:
@@ -61,15 +66,10 @@ func (c *call) openFor(ns, class string, sels []Selector, b *xmltree.Node, o bro
 	return nil, &Fault{kind: faultFilterDialectUnavailable, Text: "dialect " + dialect, extra: detail.String()}
 }
 
-// onlyClass drops query results that are not of class: a class resource
-// URI narrows a query over a wider FROM class.
-func onlyClass(repo *cim.Repository, ns, class string, emit func(*cim.Instance) error) func(*cim.Instance) error {
-	return func(inst *cim.Instance) error {
-		if !repo.IsA(ns, inst.ClassName, class) {
-			return nil
-		}
-		return emit(inst)
-	}
+// onlyClass keeps the query results of class: a class resource URI
+// narrows a query over a wider FROM class.
+func onlyClass(repo *cim.Repository, ns, class string) func(*cim.Instance) bool {
+	return func(inst *cim.Instance) bool { return repo.IsA(ns, inst.ClassName, class) }
 }
 
 // selectorFilter enumerates the class keeping instances whose keys equal

@@ -68,15 +68,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.kind == faultInternalError && h.Log != nil {
 			h.Log.Warn("ws-man request failed", "action", c.action(), "err", err)
 		}
+		if f.kind == faultActionNotSupported && f.action == "" {
+			f.action = c.action()
+		}
 		out = writeFault(f, c.messageID())
-		h.send(w, faults[f.kind].httpCode, out)
+		if f.kind == faultVersionMismatch && f.envelope == nsSOAP11 {
+			h.send(w, faults[f.kind].httpCode, "text/xml;charset=UTF-8", out)
+			return
+		}
+		h.send(w, faults[f.kind].httpCode, soapType, out)
 		return
 	}
-	h.send(w, http.StatusOK, out)
+	h.send(w, http.StatusOK, soapType, out)
 }
 
-func (h *Handler) send(w http.ResponseWriter, status int, out *writer) {
-	w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
+const soapType = "application/soap+xml;charset=UTF-8"
+
+func (h *Handler) send(w http.ResponseWriter, status int, contentType string, out *writer) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(out.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(out.Bytes())
@@ -106,9 +115,9 @@ func (c *call) serve(body io.Reader) (*writer, error) {
 	if req.Body != nil && req.Body.Is(nsWSMID, "Identify") {
 		return c.identify(), nil
 	}
-	for name, v := range map[string]string{"wsa:Action": req.Action, "wsa:MessageID": req.MessageID, "wsa:To": req.To} {
-		if v == "" {
-			return nil, fault(faultMessageInformationHeaderRequired, "", "%s is missing", name)
+	for _, h := range []struct{ name, v string }{{"wsa:To", req.To}, {"wsa:Action", req.Action}, {"wsa:MessageID", req.MessageID}} {
+		if h.v == "" {
+			return nil, fault(faultMessageInformationHeaderRequired, "", "%s is missing", h.name)
 		}
 	}
 	if c.role == "" {
@@ -119,13 +128,21 @@ func (c *call) serve(body io.Reader) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.Timeout > 0 && time.Since(c.start) > req.Timeout {
+	// An enumeration has handed out its items by now: they are sent late
+	// rather than lost.
+	if !c.enumerating() && req.Timeout > 0 && time.Since(c.start) > req.Timeout {
 		return nil, fault(faultTimedOut, "", "the operation took longer than its OperationTimeout %v", req.Timeout)
 	}
 	if req.MaxEnvelopeSize > 0 && out.Len() > req.MaxEnvelopeSize {
 		return nil, fault(faultEncodingLimit, "MaxEnvelopeSize", "the response is %d bytes, over MaxEnvelopeSize %d", out.Len(), req.MaxEnvelopeSize)
 	}
 	return out, nil
+}
+
+// enumerating reports whether the request is an Enumerate or Pull, which
+// take items from an enumeration.
+func (c *call) enumerating() bool {
+	return c.req.Action == actionEnumerate || c.req.Action == actionPull
 }
 
 // dispatch picks the operation by wsa:Action (DSP0226 §7-§9, custom
@@ -140,7 +157,7 @@ func (c *call) dispatch() (*writer, error) {
 		if err := c.operator(); err != nil {
 			return nil, err
 		}
-		return nil, fault(faultActionNotSupported, "", "%s: the model served has no instances a client may create or delete", c.req.Action)
+		return nil, fault(faultActionNotSupported, "ActionMismatch", "%s: the model served has no instances a client may create or delete", c.req.Action)
 	case actionEnumerate:
 		return c.enumerate()
 	case actionPull:
@@ -155,7 +172,7 @@ func (c *call) dispatch() (*writer, error) {
 	if uri := c.req.ResourceURI; uri != "" && strings.HasPrefix(c.req.Action, uri+"/") {
 		return c.invoke(strings.TrimPrefix(c.req.Action, uri+"/"))
 	}
-	return nil, &Fault{kind: faultActionNotSupported, Text: c.req.Action, extra: "<wsa:Action>" + escape(c.req.Action) + "</wsa:Action>"}
+	return nil, &Fault{kind: faultActionNotSupported, Text: c.req.Action}
 }
 
 func (c *call) operator() error {

@@ -8,10 +8,14 @@ import (
 func xmlEscape(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }
 
 // identify answers wsmid:Identify (DSP0226 §11) with the protocol
-// version, vendor, product version and the profiles' CIM binding.
+// version, vendor, product version and security profiles. Identify is not
+// a WS-Addressing exchange: the response has no addressing headers.
 func (c *call) identify() *writer {
 	w := &writer{}
-	w.envelopeStart("", c.req.MessageID, nil)
+	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	w.open("s:Envelope", "xmlns:s", nsSOAP)
+	w.WriteString("<s:Header/>")
+	w.open("s:Body")
 	w.open("wsmid:IdentifyResponse", "xmlns:wsmid", nsWSMID)
 	w.leaf("wsmid:ProtocolVersion", "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd")
 	w.leaf("wsmid:ProductVendor", c.h.Product)

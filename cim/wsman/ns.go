@@ -18,6 +18,9 @@ const (
 	faultURI   = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/"
 	wsmanFault = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"
 	wsaFault   = "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault"
+	wsenFault  = nsWSEN + "/fault"
+	wxfFault   = nsWXF + "/fault"
+	nsSOAP11   = "http://schemas.xmlsoap.org/soap/envelope/"
 )
 
 // Resource URI prefixes (DSP0227 §5): DMTF classes, our VB_ classes, and

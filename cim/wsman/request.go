@@ -48,38 +48,85 @@ var understood = map[[2]string]bool{
 	{nsWSA, "Action"}: true, {nsWSA, "To"}: true, {nsWSA, "MessageID"}: true, {nsWSA, "ReplyTo"}: true,
 	{nsWSA, "FaultTo"}: true, {nsWSMan, "ResourceURI"}: true, {nsWSMan, "SelectorSet"}: true,
 	{nsWSMan, "OptionSet"}: true, {nsWSMan, "OperationTimeout"}: true, {nsWSMan, "MaxEnvelopeSize"}: true,
-	{nsWSMan, "RequestTotalItemsCountEstimate"}: true,
+	{nsWSMan, "RequestTotalItemsCountEstimate"}: true, {nsWSMan, "Locale"}: true,
 }
 
-// Decode reads a SOAP 1.2 envelope. Errors are *Fault.
+// single are the headers a message may carry once (WS-Addressing's
+// message information headers and the WS-Management addressing ones).
+var single = map[[2]string]bool{
+	{nsWSA, "Action"}: true, {nsWSA, "To"}: true, {nsWSA, "MessageID"}: true, {nsWSA, "ReplyTo"}: true,
+	{nsWSA, "FaultTo"}: true, {nsWSMan, "ResourceURI"}: true, {nsWSMan, "SelectorSet"}: true,
+	{nsWSMan, "OptionSet"}: true, {nsWSMan, "OperationTimeout"}: true, {nsWSMan, "MaxEnvelopeSize"}: true,
+}
+
+// SOAP 1.2 roles (SOAP 1.2 §5.2.2): headers for other roles are not for
+// this node and are ignored, mustUnderstand or not.
+const (
+	roleNext     = nsSOAP + "/role/next"
+	roleUltimate = nsSOAP + "/role/ultimateReceiver"
+	nsXML        = "http://www.w3.org/XML/1998/namespace"
+)
+
+// Decode reads a SOAP 1.2 envelope. Errors are *Fault. The request is
+// returned with the error whenever the envelope was read, so that a fault
+// can still relate to its wsa:MessageID.
 func Decode(r io.Reader, lim xmltree.Limits) (*Request, error) {
 	var n int
 	root, err := xmltree.Read(r, lim, true, &n)
 	if err != nil {
 		if errors.Is(err, xmltree.ErrLimit) {
-			return nil, fault(faultEncodingLimit, "", "%v", err)
+			detail := ""
+			if errors.Is(err, xmltree.ErrTooBig) {
+				detail = "ServiceEnvelopeLimit"
+			}
+			return nil, fault(faultEncodingLimit, detail, "%v", err)
 		}
 		return nil, fault(faultSchemaValidationError, "", "%v", err)
+	}
+	if root.Name == "Envelope" && root.Space != nsSOAP {
+		return nil, &Fault{kind: faultVersionMismatch, Text: "the envelope is {" + root.Space + "}Envelope; this service speaks SOAP 1.2 only", envelope: root.Space}
 	}
 	if !root.Is(nsSOAP, "Envelope") {
 		return nil, fault(faultSchemaValidationError, "", "the root element is {%s}%s, not a SOAP 1.2 Envelope", root.Space, root.Name)
 	}
-	head, body := root.Kid(nsSOAP, "Header"), root.Kid(nsSOAP, "Body")
-	if body == nil {
-		return nil, fault(faultSchemaValidationError, "", "the envelope has no s:Body")
-	}
 	req := &Request{Options: map[string]string{}}
-	switch len(body.Kids) {
-	case 0:
-	case 1:
-		req.Body = body.Kids[0]
-	default:
-		return nil, fault(faultSchemaValidationError, "", "s:Body holds %d elements, want one", len(body.Kids))
+	var head, body *xmltree.Node
+	var misplaced *xmltree.Node
+	for _, k := range root.Kids {
+		switch {
+		case k.Is(nsSOAP, "Header") && head == nil && body == nil:
+			head = k
+		case k.Is(nsSOAP, "Body") && body == nil:
+			body = k
+		default:
+			if misplaced == nil {
+				misplaced = k
+			}
+		}
+	}
+	if head != nil {
+		// The MessageID first: every fault below relates to it.
+		if id := head.Kid(nsWSA, "MessageID"); id != nil {
+			req.MessageID = text(id)
+		}
+	}
+	if misplaced != nil {
+		return req, fault(faultSchemaValidationError, "", "unexpected {%s}%s in the envelope: want s:Header then s:Body", misplaced.Space, misplaced.Name)
+	}
+	if body == nil {
+		return req, fault(faultSchemaValidationError, "", "the envelope has no s:Body")
 	}
 	if head != nil {
 		if err := req.headers(head); err != nil {
 			return req, err
 		}
+	}
+	switch len(body.Kids) {
+	case 0:
+	case 1:
+		req.Body = body.Kids[0]
+	default:
+		return req, fault(faultSchemaValidationError, "", "s:Body holds %d elements, want one", len(body.Kids))
 	}
 	return req, nil
 }
@@ -88,13 +135,32 @@ func text(n *xmltree.Node) string { return strings.TrimSpace(n.Text.String()) }
 
 func mustUnderstand(n *xmltree.Node) bool {
 	v, _ := n.AttrNS(nsSOAP, "mustUnderstand")
+	v = strings.TrimSpace(v)
 	return v == "true" || v == "1"
 }
 
+// forUs reports whether header h targets this node (SOAP 1.2 §5.2.2).
+func forUs(h *xmltree.Node) bool {
+	role, ok := h.AttrNS(nsSOAP, "role")
+	role = strings.TrimSpace(role)
+	return !ok || role == "" || role == roleNext || role == roleUltimate
+}
+
 func (req *Request) headers(head *xmltree.Node) error {
+	seen := map[[2]string]bool{}
 	for _, h := range head.Kids {
-		if mustUnderstand(h) && !understood[[2]string{h.Space, h.Name}] {
-			return &Fault{kind: faultMustUnderstand, Text: "{" + h.Space + "}" + h.Name}
+		if !forUs(h) {
+			continue
+		}
+		name := [2]string{h.Space, h.Name}
+		if mustUnderstand(h) && !understood[name] {
+			return &Fault{kind: faultMustUnderstand, Text: "{" + h.Space + "}" + h.Name, notUnderstood: name}
+		}
+		if single[name] {
+			if seen[name] {
+				return fault(faultInvalidMessageInformationHeader, "", "{%s}%s is given twice", h.Space, h.Name)
+			}
+			seen[name] = true
 		}
 		switch {
 		case h.Is(nsWSA, "Action"):
@@ -103,9 +169,9 @@ func (req *Request) headers(head *xmltree.Node) error {
 			req.To = text(h)
 		case h.Is(nsWSA, "MessageID"):
 			req.MessageID = text(h)
-		case h.Is(nsWSA, "ReplyTo"):
+		case h.Is(nsWSA, "ReplyTo"), h.Is(nsWSA, "FaultTo"):
 			if a := h.Kid(nsWSA, "Address"); a == nil || text(a) != anonymous {
-				return fault(faultUnsupportedFeature, "AddressingMode", "ReplyTo must be the anonymous address: replies go back on the same connection")
+				return fault(faultUnsupportedFeature, "AddressingMode", "%s must be the anonymous address: replies and faults go back on the same connection", h.Name)
 			}
 		case h.Is(nsWSMan, "ResourceURI"):
 			req.ResourceURI = text(h)
@@ -117,9 +183,16 @@ func (req *Request) headers(head *xmltree.Node) error {
 			req.Selectors = sels
 		case h.Is(nsWSMan, "OptionSet"):
 			for _, o := range h.Kids {
-				if name, ok := o.Attr("Name"); ok && o.Is(nsWSMan, "Option") {
-					req.Options[name] = text(o)
+				name, ok := o.Attr("Name")
+				if !ok || !o.Is(nsWSMan, "Option") {
+					continue
 				}
+				// No option is implemented: one the client says must be
+				// complied with cannot be (DSP0226 §6.4).
+				if mc, _ := o.Attr("MustComply"); strings.TrimSpace(mc) == "true" || strings.TrimSpace(mc) == "1" {
+					return fault(faultInvalidOptions, "NotSupported", "option %s is not supported", name)
+				}
+				req.Options[name] = text(o)
 			}
 		case h.Is(nsWSMan, "OperationTimeout"):
 			d, err := parseDuration(text(h))
@@ -138,6 +211,13 @@ func (req *Request) headers(head *xmltree.Node) error {
 			req.MaxEnvelopeSize = size
 		case h.Is(nsWSMan, "RequestTotalItemsCountEstimate"):
 			req.TotalItemsEstimate = true
+		case h.Is(nsWSMan, "Locale"):
+			// Replies are in English; a client that insists on another
+			// language is told so (DSP0226 §6.3).
+			lang, _ := h.AttrNS(nsXML, "lang")
+			if l := strings.ToLower(strings.TrimSpace(lang)); mustUnderstand(h) && l != "en" && !strings.HasPrefix(l, "en-") {
+				return fault(faultUnsupportedFeature, "Locale", "locale %q: replies are in English", lang)
+			}
 		}
 	}
 	return nil

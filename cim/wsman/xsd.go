@@ -32,7 +32,7 @@ func parseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("xs:duration %q: want a number and a unit", s)
 		}
 		n, err := strconv.ParseFloat(rest[:i], 64)
-		if err != nil || n < 0 || math.IsInf(n, 0) {
+		if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
 			return 0, fmt.Errorf("xs:duration %q: %q is not a number", s, rest[:i])
 		}
 		unit := rest[i]

@@ -81,6 +81,9 @@ func (e *Error) Error() string { return e.Err.Error() }
 // Is lets errors.Is test the kind.
 func (e *Error) Is(target error) bool { return target == e.Kind }
 
+// Unwrap gives the cause, ErrTooBig for a document over MaxBytes.
+func (e *Error) Unwrap() error { return e.Err }
+
 func wellFormed(format string, args ...any) *Error {
 	return &Error{Kind: ErrNotWellFormed, Err: fmt.Errorf(format, args...)}
 }
@@ -89,7 +92,9 @@ func limit(format string, args ...any) *Error {
 	return &Error{Kind: ErrLimit, Err: fmt.Errorf(format, args...)}
 }
 
-var errTooBig = errors.New("body exceeds the size limit")
+// ErrTooBig is the cause of the ErrLimit error of a document longer than
+// MaxBytes (as opposed to one too deep or with too many elements).
+var ErrTooBig = errors.New("body exceeds the size limit")
 
 // limitedReader fails, rather than truncating, past the limit so that a
 // long body is not mistaken for a short malformed one.
@@ -100,7 +105,19 @@ type limitedReader struct {
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.left <= 0 {
-		return 0, errTooBig
+		// A document of exactly the limit is fine: only a byte beyond
+		// it is too much.
+		var one [1]byte
+		for range 100 { // a reader may return 0, nil now and then
+			n, err := l.r.Read(one[:])
+			if n > 0 {
+				return 0, ErrTooBig
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return 0, io.ErrNoProgress
 	}
 	if int64(len(p)) > l.left {
 		p = p[:l.left]
@@ -130,8 +147,8 @@ func Read(r io.Reader, lim Limits, namespaces bool, elements *int) (*Node, error
 			break
 		}
 		if err != nil {
-			if errors.Is(err, errTooBig) {
-				return nil, limit("%v (%d bytes)", err, lim.MaxBytes)
+			if errors.Is(err, ErrTooBig) {
+				return nil, limit("%w (%d bytes)", ErrTooBig, lim.MaxBytes)
 			}
 			return nil, wellFormed("%v", err)
 		}
