@@ -326,6 +326,16 @@ func TestPut(t *testing.T) {
 	if got, _ := e.bed.Inventory.Snapshot().Domain(running.UUID); got.Name != running.Name {
 		t.Errorf("renamed to %q", got.Name)
 	}
+	// What Put never writes must come back as it was.
+	for what, changed := range map[string]string{
+		"an array element": strings.Replace(body, "<p:OperationalStatus>2<", "<p:OperationalStatus>6<", 1),
+		"NULL for a value": strings.Replace(body, "<p:ElementName>"+running.Name+"</p:ElementName>", `<p:ElementName xsi:nil="true"/>`, 1),
+	} {
+		if changed == body {
+			t.Fatalf("%s: the body did not change", what)
+		}
+		mustFault(t, put(server.RoleOperator, changed), faultInvalidRepresentation, "InvalidValues")
+	}
 	mustFault(t, put(server.RoleOperator, ""), faultInvalidRepresentation, "")
 	mustFault(t, put(server.RoleOperator, `<p:VB_Other xmlns:p="`+VendorPrefix+`VB_Other"/>`), faultInvalidRepresentation, "")
 	mustFault(t, put(server.RoleOperator, `<p:VB_ComputerSystem xmlns:p="`+VendorPrefix+`VB_ComputerSystem"><p:Colour>red</p:Colour></p:VB_ComputerSystem>`), faultInvalidRepresentation, "")
