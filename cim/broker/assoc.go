@@ -130,6 +130,13 @@ func (s *session) getInstanceSource(obj cim.ObjectPath) (cim.ObjectPath, string,
 }
 
 func (s *session) associators(obj cim.ObjectPath, f AssocFilter, emit func(cim.ObjectPath) error) error {
+	// references checks AssocClass; ResultClass names the other end here,
+	// so check it as well rather than silently match nothing.
+	if f.ResultClass != "" {
+		if _, err := s.class(f.ResultClass); err != nil {
+			return err
+		}
+	}
 	seen := map[string]bool{}
 	return s.references(obj, f.AssocClass, "", f.Role, func(a *cim.Instance, via, ans string) error {
 		for _, pv := range a.Properties {

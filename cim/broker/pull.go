@@ -31,6 +31,10 @@ type PullOptions struct {
 	// Match, if set, keeps only the instances it accepts (WS-Man's
 	// SelectorFilter).
 	Match func(*cim.Instance) bool
+	// Properties, if set, limits every instance of the enumeration, in
+	// the open's page and in every pull's, to the properties it accepts
+	// (the PropertyList of DSP0200's Open operations).
+	Properties func(name string) bool
 }
 
 // ErrPageFull, returned by a page's emit, ends the page early: the
@@ -157,6 +161,12 @@ func (b *Broker) openEnumeration(ns string, o PullOptions, run func(emit func(*c
 				}
 				return emit(inst)
 			})
+		}
+	}
+	if o.Properties != nil {
+		whole := run
+		run = func(emit func(*cim.Instance) error) error {
+			return whole(func(inst *cim.Instance) error { return emit(keepProperties(inst, o.Properties)) })
 		}
 	}
 	e.count = func() (uint64, error) {

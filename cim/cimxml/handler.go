@@ -149,7 +149,9 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, req *Request, op
 	if limit <= 0 {
 		limit = 64 << 10
 	}
-	rb := &responseBuffer{w: w, limit: limit, trailers: acceptsTrailers(r)}
+	// Trailers need chunked encoding: HTTP/1.1. An HTTP/1.0 answer ends
+	// with the connection, so the abort below leaves its XML unfinished.
+	rb := &responseBuffer{w: w, limit: limit, trailers: r.ProtoAtLeast(1, 1) && acceptsTrailers(r)}
 	c := &call{h: h, req: req, ctx: r.Context(), enc: NewEncoder(rb)}
 	c.start()
 	err := op(c)

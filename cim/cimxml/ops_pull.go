@@ -62,6 +62,11 @@ func (c *call) open(kind broker.PullKind, f Filter, run func(broker.PullOptions,
 	if err != nil {
 		return err
 	}
+	if f.UsePropertyList {
+		// The later pulls have no PropertyList of their own: the
+		// enumeration keeps it.
+		o.Properties = f.wants
+	}
 	c.returnValue()
 	page, err := run(o, c.pullWriter(kind, f))
 	if err != nil {
@@ -80,6 +85,26 @@ func openEnumerateInstances(c *call) error {
 	f, err := c.filter(false)
 	if err != nil {
 		return err
+	}
+	deep, err := c.req.Bool("DeepInheritance", true)
+	if err != nil {
+		return err
+	}
+	if !deep {
+		// Only the properties of the class asked for, as
+		// EnumerateInstances does: a property list the enumeration
+		// keeps for every pull.
+		cls, err := c.h.Broker.GetClass(c.req.Namespace, class, false)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, p := range cls.Properties {
+			if f.wants(p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+		f.PropertyList, f.UsePropertyList = names, true
 	}
 	return c.open(broker.WithPath, f, func(o broker.PullOptions, emit func(*cim.Instance) error) (broker.Page, error) {
 		return c.h.Broker.OpenEnumerateInstances(c.req.Namespace, class, o, emit)

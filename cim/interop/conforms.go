@@ -92,6 +92,13 @@ func (v *View) conformsFor(p Profile, path cim.ObjectPath, emit func(*cim.Instan
 		}
 		return v.emitConforms(p, m.Path, emit)
 	}
+	// A superclass path (CIM_ComputerSystem) names the instance's class
+	// in CreationClassName, as the broker's GetInstance allows.
+	if cc, ok := path.Key("CreationClassName"); ok {
+		if s, _ := cc.Str(); s != "" && v.cfg.Repo.IsA(v.cfg.Impl, s, path.ClassName) {
+			path.ClassName = s
+		}
+	}
 	if !v.cfg.Repo.IsA(v.cfg.Impl, path.ClassName, p.Class) {
 		return nil
 	}
