@@ -133,7 +133,7 @@ func TestLifecycleThroughEvents(t *testing.T) {
 	if err := r.b.Start(ctx, "00000000-0000-4000-8000-000000000000"); !errors.Is(err, backends.ErrNotFound) {
 		t.Errorf("start of an unknown domain: %v, want ErrNotFound", err)
 	}
-	if _, err := r.b.Define(ctx, backends.DomainSpec{Name: "x"}); !errors.Is(err, backends.ErrNotSupported) {
-		t.Errorf("define: %v, want ErrNotSupported until implemented", err)
+	if _, err := r.b.Define(ctx, backends.DomainSpec{Name: "x"}); !errors.Is(err, backends.ErrInvalidArgument) {
+		t.Errorf("define without vCPUs or memory: %v, want ErrInvalidArgument", err)
 	}
 }

@@ -2,8 +2,6 @@ package libvirt
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	lv "libvirt.org/go/libvirt"
 
@@ -82,8 +80,8 @@ func (b *Backend) ManagedSave(_ context.Context, uuid string) error {
 // does this, up front and in the same words for every driver.
 func (b *Backend) Rename(_ context.Context, uuid, name string) error {
 	const op = "rename"
-	if name == "" || strings.ContainsAny(name, "/\x00\n") {
-		return backends.Errorf(op, uuid, backends.ErrInvalidArgument, "%q is not a domain name", name)
+	if err := checkName("domain", name); err != nil {
+		return &backends.Error{Op: op, Target: uuid, Kind: backends.ErrInvalidArgument, Err: err}
 	}
 	c, err := b.connection(op)
 	if err != nil {
@@ -111,71 +109,4 @@ func (b *Backend) Rename(_ context.Context, uuid, name string) error {
 		return backends.Errorf(op, old, backends.ErrConflict, "a domain named %q exists", name)
 	}
 	return wrap(op, old, d.Rename(name, 0))
-}
-
-// errLater marks the operations a later issue implements.
-var errLater = errors.New("not implemented in this release of the libvirt backend")
-
-func notYet(op, uuid string) error {
-	return &backends.Error{Op: op, Target: uuid, Kind: backends.ErrNotSupported, Err: errLater}
-}
-
-// Define is not implemented yet.
-func (b *Backend) Define(_ context.Context, spec backends.DomainSpec) (string, error) {
-	return "", notYet("define", spec.Name)
-}
-
-// Undefine is not implemented yet.
-func (b *Backend) Undefine(_ context.Context, uuid string, _ backends.UndefineOptions) error {
-	return notYet("undefine", uuid)
-}
-
-// SetVCPUs is not implemented yet.
-func (b *Backend) SetVCPUs(_ context.Context, uuid string, _ int, _ backends.Scope) error {
-	return notYet("set vcpus", uuid)
-}
-
-// SetMemory is not implemented yet.
-func (b *Backend) SetMemory(_ context.Context, uuid string, _ uint64, _ backends.Scope) error {
-	return notYet("set memory", uuid)
-}
-
-// AttachDisk is not implemented yet.
-func (b *Backend) AttachDisk(_ context.Context, uuid string, _ backends.DiskSpec, _ backends.Scope) error {
-	return notYet("attach disk", uuid)
-}
-
-// DetachDisk is not implemented yet.
-func (b *Backend) DetachDisk(_ context.Context, uuid string, _ string, _ backends.Scope) error {
-	return notYet("detach disk", uuid)
-}
-
-// AttachNIC is not implemented yet.
-func (b *Backend) AttachNIC(_ context.Context, uuid string, _ backends.NICSpec, _ backends.Scope) error {
-	return notYet("attach nic", uuid)
-}
-
-// DetachNIC is not implemented yet.
-func (b *Backend) DetachNIC(_ context.Context, uuid string, _ string, _ backends.Scope) error {
-	return notYet("detach nic", uuid)
-}
-
-// CreateSnapshot is not implemented yet.
-func (b *Backend) CreateSnapshot(_ context.Context, uuid string, _ backends.SnapshotSpec) (string, error) {
-	return "", notYet("create snapshot", uuid)
-}
-
-// RevertSnapshot is not implemented yet.
-func (b *Backend) RevertSnapshot(_ context.Context, uuid string, _ string) error {
-	return notYet("revert snapshot", uuid)
-}
-
-// DeleteSnapshot is not implemented yet.
-func (b *Backend) DeleteSnapshot(_ context.Context, uuid string, _ string) error {
-	return notYet("delete snapshot", uuid)
-}
-
-// Migrate is not implemented yet.
-func (b *Backend) Migrate(_ context.Context, uuid string, _ string, _ backends.MigrateOptions) error {
-	return notYet("migrate", uuid)
 }

@@ -184,15 +184,16 @@ func TestFromXML(t *testing.T) {
 		name: "qemu",
 		xml:  qemuXML,
 		want: backends.Domain{
-			UUID:      "4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
-			Name:      "web-01",
-			Title:     "Web server <prod> & friends",
-			OSType:    "hvm",
-			Arch:      "x86_64",
-			VCPUs:     2,
-			MaxVCPUs:  4,
-			MemoryKiB: 3072 * 1024,
-			MaxMemKiB: 4 * 1024 * 1024,
+			UUID:        "4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+			Name:        "web-01",
+			Title:       "Web server <prod> & friends",
+			Description: "front end, rack 4",
+			OSType:      "hvm",
+			Arch:        "x86_64",
+			VCPUs:       2,
+			MaxVCPUs:    4,
+			MemoryKiB:   3072 * 1024,
+			MaxMemKiB:   4 * 1024 * 1024,
 			// vCPU 0 gets the domain-wide cpuset, vCPU 1 its <vcpupin>; the
 			// pin for vCPU 3 is beyond the current count and ignored.
 			VCPUInfo: []backends.VCPU{{Number: 0, Pinning: []int{0, 1, 3}}, {Number: 1, Pinning: []int{5}}},
@@ -580,8 +581,9 @@ func libvirtKiB(t *testing.T, c *lv.Connect, v uint64, unit string) (uint64, boo
 	return uint64(x.Memory.Value), true
 }
 
-// testConnect opens a private test:///default connection: each has its own
-// copy of the driver's state.
+// testConnect opens a test:///default connection. The connections of one
+// process share the default host's state while any is open; it starts
+// afresh once all are closed.
 func testConnect(t *testing.T) *lv.Connect {
 	t.Helper()
 	c, err := lv.NewConnect("test:///default")

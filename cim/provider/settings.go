@@ -3,6 +3,7 @@ package provider
 import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/cim"
+	"strings"
 )
 
 // Setting classes and their associations (DSP1057 §7.2, DSP1041).
@@ -133,7 +134,7 @@ func (s Schema) SystemSettings(d *backends.Domain) (*cim.Instance, error) {
 	}
 	inst.Set("AutomaticStartupAction", cim.Uint16(action))
 	if d.Description != "" {
-		inst.Set("Notes", cim.Strings(d.Description))
+		inst.Set("Notes", cim.Strings(strings.Split(d.Description, "\n")...)) // a line each
 	}
 	return s.finish(classVSSD, inst)
 }
