@@ -269,7 +269,11 @@ func (b *Broker) lookup(ns, id string, kind PullKind) (*enumeration, error) {
 	e := b.enums.m[id]
 	b.enums.mu.Unlock()
 	if e == nil || (ns != "" && e.ns != normNamespace(ns)) {
-		return nil, fmt.Errorf("enumeration context %q is not open in namespace %s (it ended, expired or was closed): %w", id, ns, cim.ErrInvalidEnumerationContext)
+		where := ""
+		if ns != "" {
+			where = " in namespace " + ns
+		}
+		return nil, fmt.Errorf("enumeration context %q is not open%s (it ended, expired or was closed): %w", id, where, cim.ErrInvalidEnumerationContext)
 	}
 	if e.kind != kind {
 		return nil, fmt.Errorf("enumeration context %q enumerates %s, not %s: %w", id, e.kind, kind, cim.ErrInvalidEnumerationContext)

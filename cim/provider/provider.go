@@ -72,7 +72,7 @@ func (v *View) Enumerate(class string, emit func(*cim.Instance) error) error {
 	}
 	classes := append([]*cim.Class{c}, subs...)
 	for _, c := range classes {
-		if p, ok := providers[strings.ToLower(c.Name)]; ok {
+		if p, ok := providerFor(c.Name); ok {
 			if err := p.enumerate(v, emit); err != nil {
 				return err
 			}
@@ -87,7 +87,7 @@ func (v *View) Get(path cim.ObjectPath) (*cim.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("getting %s: %w", path.ClassName, cim.ErrInvalidClass)
 	}
-	p, ok := providers[strings.ToLower(c.Name)]
+	p, ok := providerFor(c.Name)
 	if !ok {
 		return nil, fmt.Errorf("no instance %s: %w", path.String(), cim.ErrNotFound)
 	}

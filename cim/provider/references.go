@@ -47,6 +47,7 @@ func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*c
 // refer to the source; wants lets a walk skip building the others.
 type refSink struct {
 	v          *View
+	all        bool // every association of the class, whatever it refers to
 	assocClass string
 	source     pathID
 	emit       func(*cim.Instance) error
@@ -71,6 +72,9 @@ func (s *refSink) wants(class string) bool {
 func (s *refSink) add(inst *cim.Instance, err error) error {
 	if err != nil || !s.wants(inst.ClassName) {
 		return err
+	}
+	if s.all {
+		return s.emit(inst)
 	}
 	for _, pv := range inst.Properties {
 		if ref, ok := pv.Value.Ref(); ok && s.source.is(ref) {

@@ -40,6 +40,11 @@ const maxContextLen = 1 + 20 + 1 + 32
 
 // parseContext reads a client's EnumerationContext.
 func parseContext(s string) (enumContext, error) {
+	if s == "" {
+		// The empty context of an optimized enumeration that ended at
+		// once: a client that pulls anyway gets EndOfSequence.
+		return enumContext{mode: modeObjects}, nil
+	}
 	bad := fault(faultInvalidEnumerationContext, "", "EnumerationContext %q was not issued by this service", s)
 	i := strings.IndexByte(s, ':')
 	if len(s) > maxContextLen || i < 2 || strings.IndexByte("OEB", s[0]) < 0 {
@@ -148,6 +153,11 @@ func (c *call) enumerateResponse(ctx string, items []byte, optimize, eos bool, e
 	w.open("wsen:EnumerateResponse")
 	if expires > 0 {
 		w.leaf("wsen:Expires", formatDuration(expires))
+	}
+	if optimize && eos {
+		// Everything is here: no context to pull with, as openwsman
+		// answers too (wsl, for one, pulls while a context is given).
+		ctx = ""
 	}
 	w.leaf("wsen:EnumerationContext", ctx)
 	if optimize {
