@@ -40,6 +40,7 @@ bench: build deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 -timeout 60m ./... | tee $(BENCHOUT)
 	.ci/bench-rss $(BIN) | tee -a $(BENCHOUT)
 	.ci/bench-snmp $(BIN) | tee -a $(BENCHOUT)
+	.ci/bench-cim $(BIN) | tee -a $(BENCHOUT)
 
 clean:
 	rm -rf bin $(BENCHOUT)
