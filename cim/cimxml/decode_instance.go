@@ -27,7 +27,7 @@ func (d *decoder) instance(n *node) (*cim.Instance, error) {
 		}
 		v, err := d.property(k)
 		if err != nil {
-			return nil, err
+			return nil, within(cn+"."+name, err)
 		}
 		inst.Properties = append(inst.Properties, cim.PropertyValue{Name: name, Value: v})
 	}

@@ -1,10 +1,12 @@
 package cimxml
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/xmltree"
 )
 
 // param reads the content of an IPARAMVALUE or PARAMVALUE.
@@ -149,18 +151,51 @@ func (d *decoder) scalar(n *node, t cim.Type) (cim.Value, error) {
 	return parseScalar(t, n.Text.String())
 }
 
+// embeddedInstance reads an embedded object's text (escaped or CDATA).
+// The request around it is sound, so text that is no INSTANCE is a bad
+// parameter value (CIM_ERR_INVALID_PARAMETER), not a bad request; the
+// size limits stay request errors.
 func (d *decoder) embeddedInstance(text string) (*cim.Instance, error) {
 	if d.embed >= d.lim.MaxEmbed {
 		return nil, notValid("embedded objects nested deeper than %d", d.lim.MaxEmbed)
 	}
 	root, err := readTree(strings.NewReader(text), &d.budget)
 	if err != nil {
-		return nil, fmt.Errorf("embedded object: %w", err)
+		return nil, badEmbedded(err)
 	}
 	if root.Name != "INSTANCE" {
 		return nil, &RequestError{Kind: NotSupported, Err: fmt.Errorf("embedded %s is not supported", root.Name)}
 	}
 	d.embed++
 	defer func() { d.embed-- }()
-	return d.instance(root)
+	inst, err := d.instance(root)
+	if err != nil {
+		return nil, badEmbedded(err)
+	}
+	return inst, nil
+}
+
+// badEmbedded makes an error reading an embedded instance an
+// InvalidParameter one, unless it is a limit or not supported.
+func badEmbedded(err error) error {
+	kind := InvalidParameter
+	if re := (*RequestError)(nil); errors.As(err, &re) {
+		if re.Kind != NotValid && re.Kind != NotWellFormed {
+			kind = re.Kind
+		}
+		err = re.Err
+	}
+	if errors.Is(err, xmltree.ErrLimit) {
+		kind = NotValid
+	}
+	return &RequestError{Kind: kind, Err: fmt.Errorf("embedded instance: %w", err)}
+}
+
+// within says where in the request err arose, keeping a RequestError's
+// kind (the answer depends on it).
+func within(where string, err error) error {
+	if re := (*RequestError)(nil); errors.As(err, &re) {
+		return &RequestError{Kind: re.Kind, Err: fmt.Errorf("%s: %w", where, re.Err)}
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }

@@ -30,6 +30,7 @@ func DecodeRequestLimits(r io.Reader, lim Limits) (*Request, error) {
 		}
 		if req != nil {
 			re.MessageID = req.MessageID
+			re.Extrinsic = req.Method != "" && !req.Intrinsic
 		}
 		return nil, re
 	}
@@ -189,7 +190,7 @@ func (d *decoder) addParam(req *Request, n *node) error {
 	}
 	p, err := d.param(n)
 	if err != nil {
-		return fmt.Errorf("parameter %s: %w", name, err)
+		return within("parameter "+name, err)
 	}
 	p.Name = name
 	req.Params[key] = p

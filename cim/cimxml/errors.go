@@ -20,6 +20,10 @@ const (
 	// NotSupported: a valid request for what we do not implement, such
 	// as an unknown intrinsic method; answered with CIM_ERR_NOT_SUPPORTED.
 	NotSupported
+	// InvalidParameter: a valid request one of whose parameter values
+	// cannot be read, such as an embedded instance that does not parse;
+	// answered with CIM_ERR_INVALID_PARAMETER.
+	InvalidParameter
 )
 
 // RequestError is returned by DecodeRequest.
@@ -28,6 +32,9 @@ type RequestError struct {
 	// MessageID is the MESSAGE ID when it was read before the error, so
 	// that a CIM error response can echo it.
 	MessageID string
+	// Extrinsic is set when the request was read as far as a METHODCALL,
+	// so that a CIM error response is a METHODRESPONSE.
+	Extrinsic bool
 	Err       error
 }
 

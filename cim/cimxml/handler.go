@@ -57,11 +57,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// A valid request we cannot serve: a CIM ERROR in the body.
-		id := ""
+		id, intrinsic := "", true
 		if re != nil {
-			id = re.MessageID
+			id, intrinsic = re.MessageID, !re.Extrinsic
 		}
-		h.reply(w, r, &Request{MessageID: id, Intrinsic: true, Method: r.Header.Get("CIMMethod")}, func(*call) error { return ErrorFor(err) })
+		h.reply(w, r, &Request{MessageID: id, Intrinsic: intrinsic, Method: r.Header.Get("CIMMethod")}, func(*call) error { return ErrorFor(err) })
 		return
 	}
 	if msg := matchHeaders(r, req); msg != "" {

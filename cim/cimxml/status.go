@@ -162,6 +162,8 @@ func ErrorFor(err error) *Error {
 		st = statusOfKind(kind)
 	case errors.As(err, &re) && re.Kind == NotSupported:
 		st = StatusNotSupported
+	case errors.As(err, &re) && re.Kind == InvalidParameter:
+		st = StatusInvalidParameter
 	}
 	return &Error{Status: st, Description: err.Error()}
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/virtbridge/virtbridge/backends"
@@ -28,9 +29,9 @@ var unitBytes = map[string]uint64{
 // bytesOf is a RASD's VirtualQuantity in bytes, using
 // VirtualQuantityUnits, else AllocationUnits, else def.
 func bytesOf(r *cim.Instance, def string) (uint64, bool, error) {
-	q, ok := str2uint(r, "VirtualQuantity")
-	if !ok {
-		return 0, false, nil
+	q, ok, err := quantity(r, "VirtualQuantity")
+	if !ok || err != nil {
+		return 0, false, err
 	}
 	unit := def
 	for _, name := range []string{"VirtualQuantityUnits", "AllocationUnits"} {
@@ -80,6 +81,20 @@ func str2uint(r *cim.Instance, name string) (uint64, bool) {
 	return 0, false
 }
 
+// quantity reads a count or size: absent (or NULL) is not ok; anything
+// but a non-negative integer, such as a negative memory size, is an
+// error naming the property, not a silent default.
+func quantity(r *cim.Instance, name string) (uint64, bool, error) {
+	v, ok := r.Get(name)
+	if !ok || v.IsNull() {
+		return 0, false, nil
+	}
+	if n, ok := str2uint(r, name); ok {
+		return n, true, nil
+	}
+	return 0, false, fmt.Errorf("%s: %s %s is not a count (a non-negative integer): %w", r.ClassName, name, v, cim.ErrInvalidParameter)
+}
+
 // resourceKind names what a RASD allocates, from its ResourceType.
 func resourceKind(r *cim.Instance) (string, error) {
 	t, ok := str2uint(r, "ResourceType")
@@ -126,6 +141,9 @@ func nicSpec(r *cim.Instance) (backends.NICSpec, error) {
 	n := backends.NICSpec{Model: "virtio"}
 	n.MAC, _ = strProp(r, "Address")
 	n.MAC = strings.ToLower(n.MAC)
+	if hw, err := net.ParseMAC(n.MAC); err == nil && len(hw) == 6 {
+		n.MAC = hw.String() // the form the inventory and RASD paths use
+	}
 	if m, ok := strProp(r, "ResourceSubType"); ok && m != "" {
 		n.Model = m
 	}
@@ -164,11 +182,17 @@ func domainSpec(vssd *cim.Instance, rasds []*cim.Instance) (backends.DomainSpec,
 		seen[kind] = true
 		switch kind {
 		case "processor":
-			if n, ok := str2uint(r, "VirtualQuantity"); ok {
-				spec.VCPUs = int(n)
-			}
-			if n, ok := str2uint(r, "Limit"); ok {
-				spec.MaxVCPUs = int(n)
+			for _, q := range []struct {
+				name string
+				to   *int
+			}{{"VirtualQuantity", &spec.VCPUs}, {"Limit", &spec.MaxVCPUs}} {
+				n, ok, err := quantity(r, q.name)
+				if err != nil {
+					return spec, err
+				}
+				if ok {
+					*q.to = int(min(n, 1<<20))
+				}
 			}
 		case "memory":
 			b, ok, err := bytesOf(r, "byte*2^10")

@@ -18,7 +18,7 @@ import (
 // instancesOf reads an embedded-instance parameter: one instance, or an
 // array of them.
 func instancesOf(name string, v cim.Value) ([]*cim.Instance, error) {
-	if v.IsNull() {
+	if !v.IsValid() || v.IsNull() { // not given
 		return nil, nil
 	}
 	if inst, ok := v.Instance(); ok {
@@ -91,6 +91,12 @@ func (v *View) defineSystem(ctx context.Context, env Env, in map[string]cim.Valu
 	}
 	spec, err := domainSpec(vssds[0], rasds)
 	if err != nil {
+		return cim.Value{}, nil, err
+	}
+	if err := v.hostLimits(spec.VCPUs, spec.MaxVCPUs, spec.MemoryKiB); err != nil {
+		return cim.Value{}, nil, err
+	}
+	if err := v.checkDevices(nil, spec.Disks, spec.NICs); err != nil {
 		return cim.Value{}, nil, err
 	}
 	if _, taken := v.snap.DomainByName(spec.Name); taken {

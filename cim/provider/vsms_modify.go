@@ -29,9 +29,15 @@ func (v *View) modifySystemSettings(ctx context.Context, env Env, in map[string]
 	if !ok || !found || strings.Contains(uuid, "/") {
 		return cim.Value{}, nil, fmt.Errorf("SystemSettings: InstanceID %q names no virtual system's settings: %w", id, cim.ErrNotFound)
 	}
-	var steps []func(context.Context) error
+	var steps []step
+	// What the inventory shows once the changes are made.
+	wantName, wantAuto, wantNotes := d.Name, d.Autostart, d.Description
 	if name, ok := strProp(want, "ElementName"); ok && name != d.Name {
-		steps = append(steps, func(ctx context.Context) error { return env.Ops.Rename(ctx, uuid, name) })
+		wantName = name
+		steps = append(steps, step{
+			do:   func(ctx context.Context) error { return env.Ops.Rename(ctx, uuid, name) },
+			undo: func(ctx context.Context) error { return env.Ops.Rename(ctx, uuid, d.Name) },
+		})
 	}
 	if a, ok := str2uint(want, "AutomaticStartupAction"); ok {
 		on := a == startupAlways
@@ -39,7 +45,11 @@ func (v *View) modifySystemSettings(ctx context.Context, env Env, in map[string]
 			return cim.Value{}, nil, fmt.Errorf("AutomaticStartupAction %d: this hypervisor offers 2 (None) and 4 (Always Startup): %w", a, cim.ErrNotSupported)
 		}
 		if on != d.Autostart {
-			steps = append(steps, func(ctx context.Context) error { return env.Ops.SetAutostart(ctx, uuid, on) })
+			wantAuto = on
+			steps = append(steps, step{
+				do:   func(ctx context.Context) error { return env.Ops.SetAutostart(ctx, uuid, on) },
+				undo: func(ctx context.Context) error { return env.Ops.SetAutostart(ctx, uuid, d.Autostart) },
+			})
 		}
 	}
 	if v, ok := want.Get("Notes"); ok && !v.IsNull() {
@@ -48,7 +58,11 @@ func (v *View) modifySystemSettings(ctx context.Context, env Env, in map[string]
 			lines = []string{one} // one note, as WS-Man sends a single element
 		}
 		if text := strings.Join(lines, "\n"); text != d.Description {
-			steps = append(steps, func(ctx context.Context) error { return env.Ops.SetDescription(ctx, uuid, text) })
+			wantNotes = text
+			steps = append(steps, step{
+				do:   func(ctx context.Context) error { return env.Ops.SetDescription(ctx, uuid, text) },
+				undo: func(ctx context.Context) error { return env.Ops.SetDescription(ctx, uuid, d.Description) },
+			})
 		}
 	}
 	if a, ok := str2uint(want, "AutomaticShutdownAction"); ok {
@@ -56,40 +70,19 @@ func (v *View) modifySystemSettings(ctx context.Context, env Env, in map[string]
 	}
 	ctx, cancel := withLimit(ctx)
 	defer cancel()
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return cim.Value{}, nil, cimError(err)
-		}
+	if err := apply(ctx, steps); err != nil {
+		return cim.Value{}, nil, err
 	}
+	// (Compared as the domain's fields: a WS-Man client's single Notes
+	// string never reads like the VSSD's Notes array.)
 	err = until(ctx, env.Current, "the new settings", func(s *inventory.Snapshot) bool {
 		now, ok := s.Domain(uuid)
-		if !ok {
-			return false
-		}
-		inst, err := v.s.SystemSettings(now)
-		return err == nil && sameProps(inst, want, "ElementName", "AutomaticStartupAction", "Notes")
+		return ok && now.Name == wantName && now.Autostart == wantAuto && now.Description == wantNotes
 	})
 	if err != nil {
 		return cim.Value{}, nil, err
 	}
 	return ret(0, nil)
-}
-
-// sameProps reports whether have shows want's values of names (those
-// want sets), compared as text.
-func sameProps(have, want *cim.Instance, names ...string) bool {
-	for _, n := range names {
-		w, ok := want.Get(n)
-		if !ok || w.IsNull() {
-			continue
-		}
-		h, _ := have.Get(n)
-		ws, hs := strings.Trim(w.String(), `"`), strings.Trim(h.String(), `"`)
-		if ws != hs {
-			return false
-		}
-	}
-	return true
 }
 
 // rasdOf resolves a RASD's InstanceID ("VB:UUID/part") to its VM and part.

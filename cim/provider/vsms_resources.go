@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/virtbridge/virtbridge/backends"
@@ -24,15 +25,16 @@ func (v *View) addResourceSettings(ctx context.Context, env Env, in map[string]c
 	}
 	res, _ := param(in, "ResourceSettings")
 	rasds, err := instancesOf("ResourceSettings", res)
-	if err != nil || len(rasds) == 0 {
+	if err != nil {
+		return cim.Value{}, nil, err
+	}
+	if len(rasds) == 0 {
 		return cim.Value{}, nil, fmt.Errorf("ResourceSettings (embedded RASDs) are required: %w", cim.ErrInvalidParameter)
 	}
-	// Check everything first: nothing is attached unless all can be.
-	type add struct {
-		disk *backends.DiskSpec
-		nic  *backends.NICSpec
-	}
-	var adds []add
+	// Check everything first, then attach, detaching again what was
+	// attached if a later device fails: nothing is added unless all are.
+	var disks []backends.DiskSpec
+	var nics []backends.NICSpec
 	for _, r := range rasds {
 		kind, err := resourceKind(r)
 		if err != nil {
@@ -47,33 +49,50 @@ func (v *View) addResourceSettings(ctx context.Context, env Env, in map[string]c
 			if ds.Target == "" {
 				return cim.Value{}, nil, fmt.Errorf("%s: Address, the guest's device name (e.g. vdb), is required: %w", r.ClassName, cim.ErrInvalidParameter)
 			}
-			adds = append(adds, add{disk: &ds})
+			disks = append(disks, ds)
 		case "ethernet":
 			ns, err := nicSpec(r)
 			if err != nil {
 				return cim.Value{}, nil, err
 			}
-			adds = append(adds, add{nic: &ns})
+			nics = append(nics, ns)
 		default:
 			return cim.Value{}, nil, fmt.Errorf("a system has one %s allocation; change it with ModifyResourceSettings: %w", kind, cim.ErrInvalidParameter)
 		}
 	}
+	if err := v.checkDevices(d, disks, nics); err != nil {
+		return cim.Value{}, nil, err
+	}
+	taken := map[string]bool{}
+	for _, n := range nics {
+		taken[n.MAC] = true
+	}
+	uuid, sc := d.UUID, scope(d)
+	var steps []step
+	var results []cim.Value
+	for _, ds := range disks {
+		steps = append(steps, step{
+			do:   func(ctx context.Context) error { return env.Ops.AttachDisk(ctx, uuid, ds, sc) },
+			undo: func(ctx context.Context) error { return env.Ops.DetachDisk(ctx, uuid, ds.Target, sc) },
+		})
+		results = append(results, cim.Ref(v.rasdPath(classStorageRASD, uuid, "disk/"+ds.Target)))
+	}
+	for _, ns := range nics {
+		if ns.MAC == "" {
+			ns.MAC = v.newMAC(taken) // to name it in the results, and to undo
+		}
+		steps = append(steps, step{
+			do:   func(ctx context.Context) error { return env.Ops.AttachNIC(ctx, uuid, ns, sc) },
+			undo: func(ctx context.Context) error { return env.Ops.DetachNIC(ctx, uuid, ns.MAC, sc) },
+		})
+		results = append(results, cim.Ref(v.rasdPath(classEthernetRASD, uuid, "nic/"+ns.MAC)))
+	}
 	ctx, cancel := withLimit(ctx)
 	defer cancel()
-	var results []cim.Value
-	for _, a := range adds {
-		if a.disk != nil {
-			if err := env.Ops.AttachDisk(ctx, d.UUID, *a.disk, scope(d)); err != nil {
-				return cim.Value{}, nil, cimError(err)
-			}
-			results = append(results, cim.Ref(v.rasdPath(classStorageRASD, d.UUID, "disk/"+a.disk.Target)))
-			continue
-		}
-		if err := env.Ops.AttachNIC(ctx, d.UUID, *a.nic, scope(d)); err != nil {
-			return cim.Value{}, nil, cimError(err)
-		}
+	if err := apply(ctx, steps); err != nil {
+		return cim.Value{}, nil, err
 	}
-	uuid, n := d.UUID, len(d.Disks)+len(d.NICs)+len(adds)
+	n := len(d.Disks) + len(d.NICs) + len(steps)
 	err = until(ctx, env.Current, "the new resources", func(s *inventory.Snapshot) bool {
 		now, ok := s.Domain(uuid)
 		return ok && len(now.Disks)+len(now.NICs) >= n
@@ -94,11 +113,17 @@ func (v *View) addResourceSettings(ctx context.Context, env Env, in map[string]c
 func (v *View) modifyResourceSettings(ctx context.Context, env Env, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error) {
 	res, _ := param(in, "ResourceSettings")
 	rasds, err := instancesOf("ResourceSettings", res)
-	if err != nil || len(rasds) == 0 {
+	if err != nil {
+		return cim.Value{}, nil, err
+	}
+	if len(rasds) == 0 {
 		return cim.Value{}, nil, fmt.Errorf("ResourceSettings (embedded RASDs) are required: %w", cim.ErrInvalidParameter)
 	}
-	var steps []func(context.Context) error
+	var steps []step
 	var results []cim.Value
+	// shown says whether the inventory shows the changes of systems that
+	// are shut off (a running guest's balloon may take its time).
+	var shown []func(*inventory.Snapshot) bool
 	for _, r := range rasds {
 		id, _ := strProp(r, "InstanceID")
 		d, part, err := v.rasdOf(id)
@@ -108,21 +133,39 @@ func (v *View) modifyResourceSettings(ctx context.Context, env Env, in map[strin
 		uuid, sc := d.UUID, scope(d)
 		switch part {
 		case "processor":
-			n, ok := str2uint(r, "VirtualQuantity")
-			if !ok || n < 1 || int(n) > d.MaxVCPUs {
-				return cim.Value{}, nil, fmt.Errorf("%s: VirtualQuantity %d vCPUs: want 1..%d (the system's maximum): %w", id, n, d.MaxVCPUs, cim.ErrInvalidParameter)
+			n, ok, err := quantity(r, "VirtualQuantity")
+			limit := d.MaxVCPUs
+			if h := v.snap.Host.CPUs; h > 0 && h < limit {
+				limit = h
 			}
-			steps = append(steps, func(ctx context.Context) error { return env.Ops.SetVCPUs(ctx, uuid, int(n), sc) })
+			if err != nil || !ok || n < 1 || n > uint64(limit) {
+				return cim.Value{}, nil, fmt.Errorf("%s: VirtualQuantity %s vCPUs: want 1..%d (the system's maximum, within the host's CPUs): %w", id, propText(r, "VirtualQuantity"), limit, cim.ErrInvalidParameter)
+			}
+			old := d.VCPUs
+			if !d.State.Active() {
+				shown = append(shown, func(s *inventory.Snapshot) bool { now, ok := s.Domain(uuid); return ok && now.VCPUs == int(n) })
+			}
+			steps = append(steps, step{
+				do:   func(ctx context.Context) error { return env.Ops.SetVCPUs(ctx, uuid, int(n), sc) },
+				undo: func(ctx context.Context) error { return env.Ops.SetVCPUs(ctx, uuid, old, sc) },
+			})
 			results = append(results, cim.Ref(v.rasdPath(classProcRASD, uuid, part)))
 		case "memory":
 			b, ok, err := bytesOf(r, "byte*2^10")
 			if err != nil {
-				return cim.Value{}, nil, err
+				return cim.Value{}, nil, fmt.Errorf("%s: %w", id, err)
 			}
 			if !ok || b>>10 < 1 || b>>10 > d.MaxMemKiB {
-				return cim.Value{}, nil, fmt.Errorf("%s: VirtualQuantity: want 1 KiB..%d KiB (the system's maximum): %w", id, d.MaxMemKiB, cim.ErrInvalidParameter)
+				return cim.Value{}, nil, fmt.Errorf("%s: VirtualQuantity %s: want 1 KiB..%d KiB (the system's maximum): %w", id, propText(r, "VirtualQuantity"), d.MaxMemKiB, cim.ErrInvalidParameter)
 			}
-			steps = append(steps, func(ctx context.Context) error { return env.Ops.SetMemory(ctx, uuid, b>>10, sc) })
+			old := d.MemoryKiB
+			if !d.State.Active() {
+				shown = append(shown, func(s *inventory.Snapshot) bool { now, ok := s.Domain(uuid); return ok && now.MemoryKiB == b>>10 })
+			}
+			steps = append(steps, step{
+				do:   func(ctx context.Context) error { return env.Ops.SetMemory(ctx, uuid, b>>10, sc) },
+				undo: func(ctx context.Context) error { return env.Ops.SetMemory(ctx, uuid, old, sc) },
+			})
 			results = append(results, cim.Ref(v.rasdPath(classMemRASD, uuid, part)))
 		default:
 			return cim.Value{}, nil, fmt.Errorf("%s: only processor and memory allocations can be modified; remove and add disks and NICs: %w", id, cim.ErrNotSupported)
@@ -130,10 +173,12 @@ func (v *View) modifyResourceSettings(ctx context.Context, env Env, in map[strin
 	}
 	ctx, cancel := withLimit(ctx)
 	defer cancel()
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return cim.Value{}, nil, cimError(err)
-		}
+	if err := apply(ctx, steps); err != nil {
+		return cim.Value{}, nil, err
+	}
+	err = until(ctx, env.Current, "the new allocations", allOf(shown))
+	if err != nil {
+		return cim.Value{}, nil, err
 	}
 	arr, _ := cim.Array(cim.TypeReference, results...)
 	return ret(0, map[string]cim.Value{"ResultingResourceSettings": arr})
@@ -146,22 +191,44 @@ func (v *View) removeResourceSettings(ctx context.Context, env Env, in map[strin
 	if !refs.IsArray() || refs.Len() == 0 {
 		return cim.Value{}, nil, fmt.Errorf("ResourceSettings (references to RASDs) are required: %w", cim.ErrInvalidParameter)
 	}
+	// Every device must exist before any goes; the inventory shows the
+	// removal from systems that are shut off (a running guest lets go of
+	// a device in its own time).
 	var steps []func(context.Context) error
+	var shown []func(*inventory.Snapshot) bool
 	for _, e := range refs.Elems() {
 		p, _ := e.Ref()
 		id := keyString(p, "InstanceID")
 		d, part, err := v.rasdOf(id)
 		if err != nil {
-			return cim.Value{}, nil, err
+			return cim.Value{}, nil, fmt.Errorf("ResourceSettings: %w", err)
 		}
 		uuid, sc := d.UUID, scope(d)
 		switch {
 		case strings.HasPrefix(part, "disk/"):
 			target := strings.TrimPrefix(part, "disk/")
+			has := func(x *backends.Domain) bool {
+				return slices.ContainsFunc(x.Disks, func(k backends.Disk) bool { return k.Target == target })
+			}
+			if !has(d) {
+				return cim.Value{}, nil, fmt.Errorf("ResourceSettings: %s has no disk %s: %w", d.Name, target, cim.ErrNotFound)
+			}
 			steps = append(steps, func(ctx context.Context) error { return env.Ops.DetachDisk(ctx, uuid, target, sc) })
+			if !d.State.Active() {
+				shown = append(shown, func(s *inventory.Snapshot) bool { now, ok := s.Domain(uuid); return ok && !has(now) })
+			}
 		case strings.HasPrefix(part, "nic/"):
 			mac := strings.TrimPrefix(part, "nic/")
+			has := func(x *backends.Domain) bool {
+				return slices.ContainsFunc(x.NICs, func(n backends.NIC) bool { return strings.EqualFold(n.MAC, mac) })
+			}
+			if !has(d) {
+				return cim.Value{}, nil, fmt.Errorf("ResourceSettings: %s has no NIC %s: %w", d.Name, mac, cim.ErrNotFound)
+			}
 			steps = append(steps, func(ctx context.Context) error { return env.Ops.DetachNIC(ctx, uuid, mac, sc) })
+			if !d.State.Active() {
+				shown = append(shown, func(s *inventory.Snapshot) bool { now, ok := s.Domain(uuid); return ok && !has(now) })
+			}
 		default:
 			return cim.Value{}, nil, fmt.Errorf("%s: a system keeps its %s allocation; only disks and NICs can be removed: %w", id, part, cim.ErrInvalidParameter)
 		}
@@ -173,5 +240,18 @@ func (v *View) removeResourceSettings(ctx context.Context, env Env, in map[strin
 			return cim.Value{}, nil, cimError(err)
 		}
 	}
+	err := until(ctx, env.Current, "the removal", allOf(shown))
+	if err != nil {
+		return cim.Value{}, nil, err
+	}
 	return ret(0, nil)
+}
+
+// propText is a property's value for a message ("NULL" when unset).
+func propText(r *cim.Instance, name string) string {
+	v, ok := r.Get(name)
+	if !ok || v.IsNull() {
+		return "NULL"
+	}
+	return strings.Trim(v.String(), `"`)
 }

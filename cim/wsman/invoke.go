@@ -29,22 +29,20 @@ func (c *call) invoke(method string) (*writer, error) {
 		return nil, fault(faultInvalidParameter, "", "the body of %s must be %s_INPUT", method, method)
 	}
 	in := map[string]cim.Value{}
-	arrays := map[string][]string{}
+	repeated := map[string][]cim.Value{}
 	for _, k := range b.Kids {
 		v, err := c.paramValue(ns, k)
 		if err != nil {
 			return nil, err
 		}
-		if prev, dup := in[k.Name]; dup {
-			// Repeated elements are an array (DSP0230); of text only.
-			if s, ok := prev.Str(); ok && len(arrays[k.Name]) == 0 {
-				arrays[k.Name] = []string{s}
-			}
-			arrays[k.Name] = append(arrays[k.Name], text(k))
-			in[k.Name] = cim.Strings(arrays[k.Name]...)
-			continue
+		repeated[k.Name] = append(repeated[k.Name], v)
+	}
+	for name, vs := range repeated {
+		v, err := paramArray(name, vs)
+		if err != nil {
+			return nil, err
 		}
-		in[k.Name] = v
+		in[name] = v
 	}
 	ret, out, err := c.h.Broker.Invoke(c.ctx, ns, p, method, in)
 	server.Audit(c.ctx, c.h.Log, "ws-man", method, p.String(), server.Outcome(ret, err))
@@ -57,11 +55,49 @@ func (c *call) invoke(method string) (*writer, error) {
 	w.open(el, "xmlns:p", resourceURI(p.ClassName))
 	w.writeValue("p:ReturnValue", ret, 0)
 	for name, v := range out {
+		if v.IsArray() && !v.IsNull() {
+			// An array is its elements, each as the parameter (DSP0230).
+			for _, e := range v.Elems() {
+				w.writeValue("p:"+name, e, 0)
+			}
+			continue
+		}
 		w.writeValue("p:"+name, v, 0)
 	}
 	w.close(el)
 	w.envelopeEnd()
 	return w, nil
+}
+
+// paramArray makes a parameter given as repeated elements an array
+// (DSP0230): of text, of references or of embedded instances, not mixed.
+func paramArray(name string, vs []cim.Value) (cim.Value, error) {
+	if len(vs) == 1 {
+		return vs[0], nil
+	}
+	t := cim.TypeString
+	for _, v := range vs {
+		if !v.IsNull() {
+			t = v.Type()
+			break
+		}
+	}
+	elems := make([]cim.Value, len(vs))
+	for i, v := range vs {
+		switch {
+		case v.IsNull():
+			elems[i] = cim.Null(t)
+		case v.Type() != t:
+			return cim.Value{}, fault(faultInvalidParameter, "", "parameter %s mixes kinds of values: element %d is a %s among %s values", name, i+1, v.TypeName(), t)
+		default:
+			elems[i] = v
+		}
+	}
+	arr, err := cim.Array(t, elems...)
+	if err != nil {
+		return cim.Value{}, fault(faultInvalidParameter, "", "parameter %s: %v", name, err)
+	}
+	return arr, nil
 }
 
 // paramValue reads one input parameter element (DSP0230): an EPR is a
