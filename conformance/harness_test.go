@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -85,6 +86,8 @@ type agent struct {
 	plan         []testbed.Domain
 	mibs         string // -M argument for net-snmp
 	stderr       *lockedBuffer
+	dir          string // config and state
+	kill         func() // SIGKILL, as a crash would
 }
 
 type lockedBuffer struct {
@@ -195,9 +198,10 @@ snmp:
 		cancel()
 		t.Fatal(err)
 	}
+	var killed atomic.Bool
 	t.Cleanup(func() {
 		cancel()
-		if err := cmd.Wait(); err != nil && cmd.ProcessState.ExitCode() != 0 {
+		if err := cmd.Wait(); err != nil && cmd.ProcessState.ExitCode() != 0 && !killed.Load() {
 			t.Errorf("virtbridge serve: %v\n%s", err, buf.String())
 		}
 	})
@@ -223,7 +227,8 @@ snmp:
 	}()
 	select {
 	case got := <-found:
-		a := &agent{uri: uri, plan: plan, stderr: buf, cimHTTP: got[1], cimHTTPS: got[2],
+		a := &agent{uri: uri, plan: plan, stderr: buf, dir: dir, cimHTTP: got[1], cimHTTPS: got[2],
+			kill:      func() { killed.Store(true); _ = cmd.Process.Kill() },
 			wsmanHTTP: got[3], wsmanHTTPS: got[4], mibs: reference(t, "snmp") + ":" + mibsDir()}
 		for _, x := range strings.Split(got[0], ",") {
 			if strings.HasPrefix(x, "[") {

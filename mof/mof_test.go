@@ -43,7 +43,7 @@ var vbClasses = []string{
 	"VB_SettingsDefineState", "VB_ElementSettingData", "VB_VirtualSystemSettingDataComponent",
 	"VB_HostedResourcePool", "VB_ElementAllocatedFromPool", "VB_ResourceAllocationFromPool",
 	"VB_SettingsDefineCapabilities", "VB_SnapshotOfVirtualSystem", "VB_LastAppliedSnapshot", "VB_AffectedJobElement", "VB_VirtualSystemMigrationCapabilities", "VB_VirtualSystemMigrationSettingData",
-	"VB_InstCreation", "VB_InstDeletion", "VB_InstModification",
+	"VB_InstCreation", "VB_InstDeletion", "VB_InstModification", "VB_AlertIndication", "VB_LostIndications",
 }
 
 func loadOurs(t *testing.T) *cim.Repository {

@@ -52,6 +52,9 @@ type Config struct {
 	// the broker has checked, with the parameters converted to their
 	// declared types; nil means no method is implemented.
 	Invoke func(ctx context.Context, ns string, path cim.ObjectPath, method string, in map[string]cim.Value) (cim.Value, map[string]cim.Value, error)
+	// Write, if set, creates and deletes instances (see write.go); nil
+	// means the instances served are all the agent's own.
+	Write Writer
 }
 
 // Broker runs the operations. It is safe for concurrent use.

@@ -63,13 +63,15 @@ var intrinsics = map[string]func(*call) error{
 	"CloseEnumeration":            closeEnumeration,
 	"EnumerationCount":            enumerationCount,
 	"ModifyInstance":              modifyInstance,
+	"CreateInstance":              createInstance,
+	"DeleteInstance":              deleteInstance,
 }
 
 // writes are the intrinsic operations that change state and are not
-// served: the classes and the instances' existence are the agent's.
+// served: the classes are the agent's. CreateInstance and DeleteInstance
+// are served (ops_write.go) where a namespace takes them.
 var writes = map[string]bool{
 	"CreateClass": true, "ModifyClass": true, "DeleteClass": true,
-	"CreateInstance": true, "DeleteInstance": true,
 	"SetProperty": true, "SetQualifier": true, "DeleteQualifier": true,
 }
 

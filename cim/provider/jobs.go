@@ -31,6 +31,7 @@ type Jobs struct {
 	next    uint64
 	order   []*Job // oldest first
 	running map[*Job]bool
+	watch   func(JobEvent) // see jobs_watch.go
 }
 
 // Job kinds: what a job does to its target, for the target's
@@ -55,6 +56,7 @@ type Job struct {
 	finished time.Time
 	err      error
 	done     chan struct{}
+	ended    bool // seen by Jobs.ended; guarded by Jobs.mu
 }
 
 // NewJobs returns a store keeping at most max jobs, finished ones for
@@ -87,6 +89,7 @@ func (js *Jobs) Run(name, kind string, target cim.ObjectPath, window, limit time
 		}
 		j.mu.Unlock()
 		close(j.done)
+		js.ended(j)
 	}()
 	if window > 0 {
 		select {
@@ -104,6 +107,7 @@ func (js *Jobs) Run(name, kind string, target cim.ObjectPath, window, limit time
 	js.next++
 	j.ID = "VB:job/" + strconv.FormatUint(js.next, 10)
 	js.order = append(js.order, j)
+	js.kept(j)
 	return j, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/broker"
+	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/interop"
 	cimmof "github.com/virtbridge/virtbridge/cim/mof"
 	"github.com/virtbridge/virtbridge/cim/provider"
@@ -38,11 +39,31 @@ type Config struct {
 	// Ops, if set, lets clients modify what the provider allows
 	// (ModifyInstance, WS-Man Put).
 	Ops backends.Operations
+	// Indications, if set, serves the indication service (DSP1054) in the
+	// interop namespace; Assemble fills in what it shares with the rest
+	// (classes, schema, inventory, host).
+	Indications *indication.Config
+}
+
+// Agent is what Assemble builds: the broker and, when configured, the
+// indication service, which the caller runs (Run) beside the servers.
+type Agent struct {
+	Broker      *broker.Broker
+	Indications *indication.Service
 }
 
 // New returns a broker answering every operation from the inventory
 // snapshot current when the operation starts.
 func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
+	a, err := Assemble(cfg, inv)
+	if err != nil {
+		return nil, err
+	}
+	return a.Broker, nil
+}
+
+// Assemble builds the broker and the indication service.
+func Assemble(cfg Config, inv *inventory.Inventory) (*Agent, error) {
 	repo := cim.NewRepository()
 	for _, ns := range []string{cfg.Namespace, Interop} {
 		if _, err := cimmof.Load(mof.FS, mof.Files, repo, ns); err != nil {
@@ -59,10 +80,17 @@ func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
+	svc, err := indications(cfg, repo, schema, inv, host)
+	if err != nil {
+		return nil, err
+	}
 	var modify func(context.Context, string, cim.ObjectPath, map[string]cim.Value) error
-	if cfg.Ops != nil {
+	if cfg.Ops != nil || svc != nil {
 		modify = func(ctx context.Context, ns string, path cim.ObjectPath, changes map[string]cim.Value) error {
-			if !strings.EqualFold(ns, cfg.Namespace) {
+			switch {
+			case svc != nil && strings.EqualFold(ns, Interop):
+				return svc.Modify(ctx, path, changes)
+			case cfg.Ops == nil || !strings.EqualFold(ns, cfg.Namespace):
 				return fmt.Errorf("nothing in %s can be modified: %w", ns, cim.ErrNotSupported)
 			}
 			return schema.At(inv.Snapshot(), time.Now()).Modify(ctx, cfg.Ops, path, changes)
@@ -78,13 +106,21 @@ func New(cfg Config, inv *inventory.Inventory) (*broker.Broker, error) {
 			return schema.At(inv.Snapshot(), time.Now()).Invoke(ctx, env, path, method, in)
 		}
 	}
-	return broker.New(broker.Config{
+	bc := broker.Config{
 		Repo: repo, Host: host, MaxEnumerations: cfg.MaxEnumerations, DefaultTimeout: cfg.EnumerationTimeout,
 		Modify: modify, Invoke: invoke,
 		Open: func() map[string]broker.Source {
 			snap := inv.Snapshot()
 			view := schema.At(snap, time.Now())
-			return map[string]broker.Source{cfg.Namespace: view, Interop: ic.At(view, snap.Host.Hostname)}
+			var interop broker.Source = ic.At(view, snap.Host.Hostname)
+			if svc != nil {
+				interop = union{interop, svc}
+			}
+			return map[string]broker.Source{cfg.Namespace: view, Interop: interop}
 		},
-	}), nil
+	}
+	if svc != nil {
+		bc.Write = svc
+	}
+	return &Agent{Broker: broker.New(bc), Indications: svc}, nil
 }

@@ -18,10 +18,12 @@ import (
 	"github.com/virtbridge/virtbridge/cim/wsman"
 )
 
-// cimFace is the CIM-XML and WS-Management servers over one broker.
+// cimFace is the CIM-XML and WS-Management servers over one broker,
+// and the indication service beside them.
 type cimFace struct {
-	servers []*server.Server
-	broker  *broker.Broker
+	servers     []*server.Server
+	broker      *broker.Broker
+	indications *indicationFace // nil when off
 }
 
 // newCIM loads the classes, builds the namespaces and binds the
@@ -37,12 +39,25 @@ func newCIM(cfg Config, inv *inventory.Inventory, ops backends.Operations, log *
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cim.state_dir: %w", err)
 	}
-	br, err := virt.New(virt.Config{Namespace: cc.Namespace, Version: version,
-		MaxEnumerations: cc.MaxEnumerations, EnumerationTimeout: cc.EnumTimeout, Ops: ops}, inv)
+	ind, err := openIndications(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	f := &cimFace{broker: br}
+	vc := virt.Config{Namespace: cc.Namespace, Version: version,
+		MaxEnumerations: cc.MaxEnumerations, EnumerationTimeout: cc.EnumTimeout, Ops: ops}
+	if ind != nil {
+		vc.Indications = &ind.cfg
+	}
+	a, err := virt.Assemble(vc, inv)
+	if err != nil {
+		ind.close()
+		return nil, err
+	}
+	br := a.Broker
+	f := &cimFace{broker: br, indications: ind}
+	if ind != nil {
+		ind.svc = a.Indications
+	}
 	defer func() {
 		if err != nil {
 			f.close()
@@ -82,17 +97,24 @@ func (f *cimFace) close() {
 		_ = s.Close()
 	}
 	f.broker.Close()
+	f.indications.close()
 }
 
 // run serves until ctx ends.
 func (f *cimFace) run(ctx context.Context) error {
 	defer f.broker.Close()
-	errc := make(chan error, len(f.servers))
+	defer f.indications.close()
+	errc := make(chan error, len(f.servers)+1)
 	for _, s := range f.servers {
 		go func() { errc <- s.Run(ctx) }()
 	}
+	runs := len(f.servers)
+	if f.indications != nil {
+		runs++
+		go func() { errc <- f.indications.svc.Run(ctx) }()
+	}
 	var errs []error
-	for range f.servers {
+	for range runs {
 		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}

@@ -20,13 +20,15 @@ import (
 
 // Config is the agent's configuration file (see virtbridge.example.yaml).
 type Config struct {
-	Connect   string          `yaml:"connect"`
-	Log       LogConfig       `yaml:"log"`
-	Inventory InventoryConfig `yaml:"inventory"`
-	Libvirt   LibvirtConfig   `yaml:"libvirt"`
-	SNMP      SNMPConfig      `yaml:"snmp"`
-	CIM       CIMConfig       `yaml:"cim"`
-	WSMan     WSManConfig     `yaml:"wsman"`
+	Connect     string            `yaml:"connect"`
+	Log         LogConfig         `yaml:"log"`
+	Inventory   InventoryConfig   `yaml:"inventory"`
+	Libvirt     LibvirtConfig     `yaml:"libvirt"`
+	Vsphere     VsphereConfig     `yaml:"vsphere"`
+	SNMP        SNMPConfig        `yaml:"snmp"`
+	CIM         CIMConfig         `yaml:"cim"`
+	WSMan       WSManConfig       `yaml:"wsman"`
+	Indications IndicationsConfig `yaml:"indications"`
 }
 
 // LogConfig chooses the log level and format.
@@ -61,6 +63,10 @@ func defaultConfig() Config {
 		SNMP:    defaultSNMP(),
 		CIM:     defaultCIM(),
 		WSMan:   defaultWSMan(),
+
+		Indications: defaultIndications(),
+
+		Vsphere: defaultVsphere(),
 	}
 }
 
@@ -152,6 +158,8 @@ func (c *Config) validate() error {
 	errs = append(errs, c.SNMP.validate()...)
 	errs = append(errs, c.CIM.validate(c.WSMan.Enabled)...)
 	errs = append(errs, c.WSMan.validate()...)
+	errs = append(errs, c.Vsphere.validate(c.Connect)...)
+	errs = append(errs, c.Indications.validate()...)
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
 		msgs[i] = e.Error()

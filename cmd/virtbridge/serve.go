@@ -14,12 +14,17 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/backends/libvirt"
+	"github.com/virtbridge/virtbridge/backends/vsphere"
 )
 
-// openBackend connects the configured backend.
+// openBackend connects the configured backend: vSphere for a vSphere URL
+// (vsphere://HOST, https://HOST/sdk), libvirt for anything else.
 func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (backends.Backend, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Inventory.CallTimeout)
 	defer cancel()
+	if vsphere.IsURL(cfg.Connect) {
+		return openVsphere(ctx, cfg, log)
+	}
 	return libvirt.Open(ctx, cfg.Connect, libvirt.Options{
 		Logger: log, ReconnectMin: cfg.Libvirt.ReconnectMin, ReconnectMax: cfg.Libvirt.ReconnectMax,
 		KeepaliveInterval: cfg.Libvirt.KeepaliveInterval, KeepaliveCount: cfg.Libvirt.KeepaliveCount,

@@ -1,0 +1,139 @@
+package indication
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/virtbridge/virtbridge/cim"
+)
+
+// subscription is a stored subscription at work: its queue and the
+// goroutine delivering it.
+type subscription struct {
+	key     string
+	rec     *subRec // State and StateChanged change under Service.mu
+	onFatal uint16  // rec.OnFatal, which never changes
+	filter  *filter
+	dest    *destRec
+	queue   *queue
+	state   atomic.Uint32 // rec.State, readable without Service.mu
+	wake    chan struct{} // re-enabled
+	cancel  context.CancelFunc
+}
+
+func (sub *subscription) enabled() bool { return sub.state.Load() == stateEnabled }
+
+// errDisabled ends a delivery when its subscription is disabled meanwhile.
+var errDisabled = errors.New("subscription disabled")
+
+// startSubscription runs r; the caller holds s.mu.
+func (s *Service) startSubscription(r *subRec, f *filter, d *destRec) *subscription {
+	ctx, cancel := context.WithCancel(s.base)
+	sub := &subscription{key: subKey(r.Filter, r.Handler), rec: r, filter: f, dest: d,
+		queue: newQueue(s.cfg.QueueSize), wake: make(chan struct{}, 1), cancel: cancel, onFatal: r.OnFatal}
+	sub.state.Store(uint32(r.State))
+	s.subs[sub.key] = sub
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.deliver(ctx, sub)
+	}()
+	return sub
+}
+
+// deliver sends sub's indications one at a time, in order. A loss is
+// reported (VB_LostIndications) before the next indication; a delivery
+// that fails every retry is handled per OnFatalErrorPolicy.
+func (s *Service) deliver(ctx context.Context, sub *subscription) {
+	log := s.cfg.Log.With("filter", sub.filter.rec.Name, "handler", sub.dest.Name, "destination", sub.dest.Destination)
+	var carried loss // lost and not yet reported
+	for {
+		if !sub.enabled() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sub.wake:
+			}
+			continue
+		}
+		ind, before, err := sub.queue.next(ctx)
+		if err != nil {
+			return
+		}
+		carried.merge(before)
+		if carried.n > 0 {
+			err := s.send(ctx, sub, s.lostIndication(carried, sub.filter.rec.Name), log)
+			if err == nil {
+				log.Info("lost indications reported", "lost", carried.n, "total_lost", sub.queue.lost(0))
+				carried = loss{}
+			} else if !s.failed(ctx, sub, err, ind != nil, &carried, log) {
+				return
+			}
+			continue // the head, if any, comes back from next
+		}
+		if ind == nil {
+			continue
+		}
+		if err := s.send(ctx, sub, ind, log); err != nil {
+			if !s.failed(ctx, sub, err, true, &carried, log) {
+				return
+			}
+			continue
+		}
+		sub.queue.pop()
+	}
+}
+
+// failed applies OnFatalErrorPolicy after a delivery failed every
+// retry; false means the delivery goroutine ends. Ignore drops the head
+// (counted, and reported once the listener takes indications again).
+func (s *Service) failed(ctx context.Context, sub *subscription, err error, head bool, carried *loss, log *slog.Logger) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if errors.Is(err, errDisabled) {
+		return true
+	}
+	switch sub.onFatal {
+	case policyRemove:
+		log.Warn("indication delivery failed; removing the subscription (OnFatalErrorPolicy Remove)", "err", err)
+		s.removeFailed(sub)
+		return false
+	case policyDisable:
+		log.Warn("indication delivery failed; disabling the subscription (OnFatalErrorPolicy Disable)", "err", err)
+		s.setState(sub, stateDisabled)
+		return true
+	}
+	if head {
+		sub.queue.pop()
+		carried.add(1, reasonDeliveryFailed, time.Now())
+		sub.queue.lost(1)
+	}
+	log.Warn("indication delivery failed; dropped (OnFatalErrorPolicy Ignore)", "err", err, "unreported_lost", carried.n)
+	return true
+}
+
+// send tries one indication 1+RetryAttempts times, RetryInterval apart.
+func (s *Service) send(ctx context.Context, sub *subscription, ind *cim.Instance, log *slog.Logger) error {
+	var err error
+	for attempt := 0; attempt <= s.cfg.RetryAttempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(s.cfg.RetryInterval):
+			}
+		}
+		if !sub.enabled() {
+			return errDisabled
+		}
+		if err = s.cfg.Exporter.Export(ctx, sub.dest.Destination, ind); err == nil {
+			return nil
+		}
+		log.Debug("indication delivery attempt failed", "attempt", attempt+1, "err", err)
+	}
+	return err
+}

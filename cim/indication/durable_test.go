@@ -1,0 +1,117 @@
+package indication_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/indication"
+	"github.com/virtbridge/virtbridge/cim/indication/export"
+	"github.com/virtbridge/virtbridge/cim/indication/listenertest"
+	cimmof "github.com/virtbridge/virtbridge/cim/mof"
+	"github.com/virtbridge/virtbridge/cim/provider"
+	"github.com/virtbridge/virtbridge/mof"
+)
+
+// TestDurable: what was created is there after a restart on the same
+// store, still delivering, with identifiers that keep increasing; a
+// second agent on the same store is refused clearly.
+func TestDurable(t *testing.T) {
+	f := newFixture(t, options{})
+	l := listenertest.Start(t)
+	sp := f.subscribe(t, "durable", "DMTF:CQL", stateChanges, l.URL, nil)
+	uuid := f.running(t)
+	f.pauseResume(t, uuid, 1)
+	first := l.WaitFor(t, "before the restart", func(is []*cim.Instance) bool { return len(is) == 2 })
+
+	if _, err := indication.OpenStore(f.store, 50*time.Millisecond); !errors.Is(err, indication.ErrStoreLocked) {
+		t.Errorf("second open of a store in use: %v, want ErrStoreLocked", err)
+	}
+	f.stop()
+	f.start(t, options{})
+	for class, want := range map[string]int{"CIM_IndicationFilter": 1, "CIM_ListenerDestination": 1, "CIM_IndicationSubscription": 1, "CIM_IndicationService": 1, "CIM_IndicationServiceCapabilities": 1} {
+		n := 0
+		if err := f.br.EnumerateInstances(interopNS, class, true, func(*cim.Instance) error { n++; return nil }); err != nil || n != want {
+			t.Errorf("%s after restart: %d (%v), want %d", class, n, err, want)
+		}
+	}
+	if inst, err := f.br.GetInstance(interopNS, sp); err != nil || u16(inst, "SubscriptionState") != 2 {
+		t.Fatalf("subscription after restart: %v", err)
+	}
+	f.pauseResume(t, uuid, 1)
+	got := l.WaitFor(t, "after the restart", func(is []*cim.Instance) bool { return len(is) == 4 })
+	last, _ := strconv.Atoi(str(first[1], "IndicationIdentifier"))
+	next, _ := strconv.Atoi(str(got[2], "IndicationIdentifier"))
+	if next <= last {
+		t.Errorf("identifier after restart %d, before %d: want increasing", next, last)
+	}
+}
+
+// TestJobIndications: a kept job is announced by VB_InstCreation of its
+// VB_ConcreteJob (running) and its end by VB_InstModification (running →
+// completed).
+func TestJobIndications(t *testing.T) {
+	bed := libvirttest.NewBed(t, testbed.Options{Domains: 1, Seed: 3})
+	bed.Run(t)
+	repo := cim.NewRepository()
+	for _, ns := range []string{implNS, interopNS} {
+		if _, err := cimmof.Load(mof.FS, mof.Files, repo, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs := provider.NewJobs(10, time.Minute)
+	defer jobs.Close()
+	st, err := indication.OpenStore(filepath.Join(t.TempDir(), "i.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := indication.New(indication.Config{Repo: repo, Schema: provider.Schema{Repo: repo, Namespace: implNS, Jobs: jobs},
+		Interop: interopNS, Inventory: bed.Inventory, Store: st, Host: "host", QueueSize: 10, MaxInstances: 5,
+		Exporter: export.New(10*time.Second, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs.Watch(svc.JobWatcher)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	l := listenertest.Start(t)
+	for _, inst := range []*cim.Instance{
+		filterInst("jobs", "DMTF:CQL", "SELECT * FROM CIM_InstIndication WHERE SourceInstance ISA CIM_ConcreteJob"), destInst("jobs", l.URL),
+	} {
+		if _, err := svc.CreateInstance(ctx, interopNS, inst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := func(class string) cim.ObjectPath {
+		return cim.ObjectPath{ClassName: class, Keys: []cim.KeyBinding{{Name: "Name", Value: cim.String("jobs")}}}
+	}
+	if _, err := svc.CreateInstance(ctx, interopNS, subInst(ref("CIM_IndicationFilter"), ref("CIM_ListenerDestinationCIMXML"), nil)); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	if _, err := jobs.Run("test job", provider.JobState, cim.ObjectPath{ClassName: "VB_ComputerSystem"}, 0, time.Minute, func(context.Context) error {
+		<-release
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	l.WaitFor(t, "the job's creation", func(is []*cim.Instance) bool { return len(is) == 1 })
+	close(release)
+	got := l.WaitFor(t, "the job's end", func(is []*cim.Instance) bool { return len(is) == 2 })
+	src0, src1, prev := listenertest.Embedded(got[0], "SourceInstance"), listenertest.Embedded(got[1], "SourceInstance"), listenertest.Embedded(got[1], "PreviousInstance")
+	if got[0].ClassName != "VB_InstCreation" || got[1].ClassName != "VB_InstModification" || src0 == nil || src1 == nil || prev == nil {
+		t.Fatalf("want creation then modification:\n%s", listenertest.Describe(got))
+	}
+	if u16(src0, "JobState") != 4 || u16(prev, "JobState") != 4 || u16(src1, "JobState") != 7 || src0.ClassName != "VB_ConcreteJob" {
+		t.Errorf("JobState created %d, then %d → %d; want 4, then 4 → 7", u16(src0, "JobState"), u16(prev, "JobState"), u16(src1, "JobState"))
+	}
+}

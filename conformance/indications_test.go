@@ -1,0 +1,130 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/cim/indication/listenertest"
+	"github.com/virtbridge/virtbridge/snmp/notify/trapdtest"
+)
+
+const (
+	// stateChangeQuery is the example filter of the issue.
+	stateChangeQuery = "SELECT * FROM CIM_InstModification WHERE SourceInstance ISA CIM_ComputerSystem AND " +
+		"SourceInstance.CIM_ComputerSystem::EnabledState <> PreviousInstance.CIM_ComputerSystem::EnabledState"
+	// fastRetries is appended to the agent's config (top level).
+	fastRetries = "indications:\n  delivery_retry_interval: 10ms\n"
+	vmRunning   = "1.3.6.1.2.1.236.0.1"
+)
+
+func firstRunning(t *testing.T, plan []testbed.Domain) testbed.Domain {
+	t.Helper()
+	for _, d := range plan {
+		if d.State == testbed.StateRunning {
+			return d
+		}
+	}
+	t.Fatal("no running domain in the test bed")
+	return testbed.Domain{}
+}
+
+func enabledStates(is []*cim.Instance) []uint64 {
+	var out []uint64
+	for _, ind := range is {
+		v, _ := listenertest.Embedded(ind, "SourceInstance").Get("EnabledState")
+		n, _ := v.Uint()
+		out = append(out, n)
+	}
+	return out
+}
+
+// TestIndicationsThroughCIMXML: an operator subscribes with CIM-XML
+// CreateInstance (read-only users and bad input are refused with the
+// DSP0200 codes); a pause and a resume arrive at the listener as
+// ExportIndication requests, in order; after kill -9 and a restart on
+// the same state directory the subscription is listed and delivers.
+func TestIndicationsThroughCIMXML(t *testing.T) {
+	a := startAgent(t, 4, fastRetries)
+	l := listenertest.Start(t)
+	for _, tc := range []struct {
+		what string
+		code int
+		want int
+	}{
+		{"read-only user", a.createFilter(t, cimViewer, "f", "WQL", "SELECT * FROM CIM_InstCreation"), 2},
+		{"bad query", a.createFilter(t, cimOperator, "f", "WQL", "SELECT FROM WHERE"), 15},
+		{"unknown FROM class", a.createFilter(t, cimOperator, "f", "DMTF:CQL", "SELECT * FROM CIM_Nothing"), 15},
+		{"unknown language", a.createFilter(t, cimOperator, "f", "SQL", "SELECT * FROM CIM_InstCreation"), 14},
+		{"ftp destination", a.createDestination(t, cimOperator, "d", "ftp://127.0.0.1/"), 4},
+		{"missing filter and handler", a.createSubscription(t, cimOperator, "nope", "nope"), 4},
+	} {
+		if tc.code != tc.want {
+			t.Errorf("%s: CIM error %d, want %d", tc.what, tc.code, tc.want)
+		}
+	}
+	a.subscribeAll(t, "states", "DMTF:CQL", stateChangeQuery, l.URL)
+	if code := a.createFilter(t, cimOperator, "states", "WQL", "SELECT * FROM CIM_InstCreation"); code != 11 {
+		t.Errorf("duplicate filter: CIM error %d, want 11", code)
+	}
+	vm := firstRunning(t, a.plan)
+	a.requestState(t, vm.UUID, 9)
+	a.requestState(t, vm.UUID, 2)
+	got := l.WaitFor(t, "pause and resume", func(is []*cim.Instance) bool { return len(is) >= 2 })
+	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2}) {
+		t.Fatalf("EnabledState %v, want [9 2]\n%s", s, listenertest.Describe(got))
+	}
+
+	a.kill()
+	b := runAgent(t, a.dir, a.uri, a.plan, fastRetries)
+	for class, want := range map[string]int{"CIM_IndicationFilter": 1, "CIM_ListenerDestinationCIMXML": 1, "CIM_IndicationSubscription": 1} {
+		if n := b.countInterop(t, class); n != want {
+			t.Errorf("%s after kill -9 and restart: %d, want %d", class, n, want)
+		}
+	}
+	b.requestState(t, vm.UUID, 9)
+	got = l.WaitFor(t, "a pause after the restart", func(is []*cim.Instance) bool { return len(is) >= 3 })
+	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2, 9}) {
+		t.Errorf("EnabledState %v, want [9 2 9]", s)
+	}
+}
+
+// TestOneOrderEverywhere: a VM paused then resumed is reported in that
+// order as SNMP notifications (vmPaused, vmRunning) and as CIM
+// indications: both come from the one inventory change stream.
+func TestOneOrderEverywhere(t *testing.T) {
+	port := trapdtest.FreeUDPPort(t, "127.0.0.1")
+	a := startAgent(t, 4, fmt.Sprintf(`  notifications:
+    destinations:
+      - {name: trap, address: "127.0.0.1:%d", version: "2c", community: public}
+%s`, port, fastRetries))
+	td := trapdtest.StartOn(t, "127.0.0.1", port, "authCommunity log public\n")
+	l := listenertest.Start(t)
+	a.subscribeAll(t, "states", "DMTF:CQL", stateChangeQuery, l.URL)
+	vm := firstRunning(t, a.plan)
+	i := a.vmIndexOf(t, vm.Name)
+	a.requestState(t, vm.UUID, 9)
+	a.requestState(t, vm.UUID, 2)
+
+	got := l.WaitFor(t, "pause and resume", func(is []*cim.Instance) bool { return len(is) >= 2 })
+	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2}) {
+		t.Errorf("CIM: EnabledState %v, want [9 2]", s)
+	}
+	ofVM := func(rs []trapdtest.Record) []string {
+		var oids []string
+		for _, r := range rs {
+			if _, ok := r.Value(vmNameColumn + i); !ok {
+				continue
+			}
+			oid, _ := r.Value(snmpTrapOID)
+			oids = append(oids, oid)
+		}
+		return oids
+	}
+	recs := td.WaitFor(t, "vmPaused and vmRunning", func(rs []trapdtest.Record) bool { return len(ofVM(rs)) >= 2 })
+	if oids := ofVM(recs); !slices.Equal(oids, []string{"OID: ." + vmPaused, "OID: ." + vmRunning}) {
+		t.Errorf("SNMP: %v, want vmPaused then vmRunning\n%s", oids, td.Output())
+	}
+}
