@@ -41,6 +41,7 @@ bench: build deps-test
 	.ci/bench-rss $(BIN) | tee -a $(BENCHOUT)
 	.ci/bench-snmp $(BIN) | tee -a $(BENCHOUT)
 	.ci/bench-cim $(BIN) | tee -a $(BENCHOUT)
+	.ci/bench-wsman $(BIN) | tee -a $(BENCHOUT)
 
 clean:
 	rm -rf bin $(BENCHOUT)

@@ -2,9 +2,9 @@ package cimxml
 
 import (
 	"bufio"
-	"encoding/xml"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // Encoder streams a CIM-XML response. Calls write in document order:
@@ -20,6 +20,7 @@ type Encoder struct {
 	open  []string // elements to close, innermost last
 	err   error
 	depth int // embedded-object nesting, to bound recursion
+	num   [32]byte
 }
 
 // NewEncoder returns an Encoder writing to w.
@@ -89,21 +90,100 @@ func (e *Encoder) raw(s string) {
 	}
 }
 
-// text writes s escaped for element content or an attribute value.
+// The pieces below go to the bufio.Writer one by one: building "<" + name
+// and the like as new strings made over half of an enumeration's
+// allocations. The writer's error sticks, so the last write of a piece
+// reports any failure of the ones before it.
+
+// text writes s escaped for element content or an attribute value,
+// exactly as xml.EscapeText does: the five markup characters, tab,
+// newline and carriage return as references, invalid UTF-8 and
+// characters XML does not allow as U+FFFD.
 func (e *Encoder) text(s string) {
-	if e.err == nil {
-		e.err = xml.EscapeText(e.w, []byte(s))
+	if e.err != nil {
+		return
 	}
+	w := e.w
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		var esc string
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"':
+				esc = "&#34;"
+			case '\'':
+				esc = "&#39;"
+			case '&':
+				esc = "&amp;"
+			case '<':
+				esc = "&lt;"
+			case '>':
+				esc = "&gt;"
+			case '\t':
+				esc = "&#x9;"
+			case '\n':
+				esc = "&#xA;"
+			case '\r':
+				esc = "&#xD;"
+			default:
+				if c >= 0x20 {
+					i++
+					continue
+				}
+				esc = "\uFFFD"
+			}
+			w.WriteString(s[last:i])
+			w.WriteString(esc)
+			i++
+			last = i
+			continue
+		}
+		r, width := utf8.DecodeRuneInString(s[i:])
+		if xmlChar(r) && (r != utf8.RuneError || width > 1) {
+			i += width
+			continue
+		}
+		w.WriteString(s[last:i])
+		w.WriteString("\uFFFD")
+		i += width
+		last = i
+	}
+	_, e.err = w.WriteString(s[last:])
 }
 
+// xmlChar reports whether XML allows r (the Char production), for runes
+// of two bytes or more in UTF-8.
+func xmlChar(r rune) bool {
+	return r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= utf8.MaxRune
+}
+
+// tag writes <name attr="value"...close.
 func (e *Encoder) tag(name string, attrs []string, close string) {
-	e.raw("<" + name)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		e.raw(" " + attrs[i] + `="`)
-		e.text(attrs[i+1])
-		e.raw(`"`)
+	if e.err != nil {
+		return
 	}
-	e.raw(close)
+	w := e.w
+	w.WriteByte('<')
+	w.WriteString(name)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		w.WriteByte(' ')
+		w.WriteString(attrs[i])
+		w.WriteString(`="`)
+		e.text(attrs[i+1])
+		w.WriteByte('"')
+	}
+	_, e.err = w.WriteString(close)
+}
+
+// closeTag writes </name>.
+func (e *Encoder) closeTag(name string) {
+	if e.err != nil {
+		return
+	}
+	e.w.WriteString("</")
+	e.w.WriteString(name)
+	e.err = e.w.WriteByte('>')
 }
 
 // start opens name with attribute name/value pairs.
@@ -120,7 +200,7 @@ func (e *Encoder) end(name string) {
 		return
 	}
 	e.open = e.open[:len(e.open)-1]
-	e.raw("</" + name + ">")
+	e.closeTag(name)
 	switch name {
 	case "CIM", "MESSAGE", "SIMPLERSP", "IMETHODRESPONSE", "METHODRESPONSE", "IRETURNVALUE":
 		e.raw("\n") // envelope elements end their own lines, as sfcb's do
@@ -131,5 +211,5 @@ func (e *Encoder) end(name string) {
 func (e *Encoder) leaf(name, text string, attrs ...string) {
 	e.tag(name, attrs, ">")
 	e.text(text)
-	e.raw("</" + name + ">")
+	e.closeTag(name)
 }

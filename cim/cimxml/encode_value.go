@@ -100,12 +100,39 @@ func (e *Encoder) writeValue(v cim.Value) {
 		e.leaf("VALUE", e.embedded(v))
 		return
 	}
-	s, err := scalarText(v)
-	if err != nil {
-		e.fail(err)
+	e.tag("VALUE", nil, ">")
+	e.scalar(v)
+	e.closeTag("VALUE")
+}
+
+// scalar writes the text of a non-NULL scalar as scalarText gives it,
+// escaped; numbers, booleans and datetimes go straight from a scratch
+// buffer, with no string made for them.
+func (e *Encoder) scalar(v cim.Value) {
+	if e.err != nil {
 		return
 	}
-	e.leaf("VALUE", s)
+	var b []byte
+	if u, ok := v.Uint(); ok {
+		b = strconv.AppendUint(e.num[:0], u, 10)
+	} else if i, ok := v.Int(); ok {
+		b = strconv.AppendInt(e.num[:0], i, 10)
+	} else if f, ok := v.Float(); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		b = strconv.AppendFloat(e.num[:0], f, 'g', -1, v.Type().Bits())
+	} else if s, ok := v.Str(); ok {
+		e.text(s)
+		return
+	} else {
+		s, err := scalarText(v)
+		if err != nil {
+			e.fail(err)
+			return
+		}
+		e.text(s)
+		return
+	}
+	// Digits, signs, '.', 'e' and '+': nothing to escape.
+	_, e.err = e.w.Write(b)
 }
 
 // embedded renders an embedded instance or class as the XML text that
@@ -136,13 +163,19 @@ func (e *Encoder) writeRefPath(p cim.ObjectPath) {
 	inst := len(p.Keys) > 0
 	switch {
 	case p.Host != "" && p.Namespace != "":
-		name := map[bool]string{true: "INSTANCEPATH", false: "CLASSPATH"}[inst]
+		name := "CLASSPATH"
+		if inst {
+			name = "INSTANCEPATH"
+		}
 		e.start(name)
 		e.writeNamespacePath(p.Host, p.Namespace)
 		e.writeName(p, inst)
 		e.end(name)
 	case p.Namespace != "":
-		name := map[bool]string{true: "LOCALINSTANCEPATH", false: "LOCALCLASSPATH"}[inst]
+		name := "LOCALCLASSPATH"
+		if inst {
+			name = "LOCALINSTANCEPATH"
+		}
 		e.start(name)
 		e.writeLocalNamespace(p.Namespace)
 		e.writeName(p, inst)
@@ -169,7 +202,7 @@ func (e *Encoder) writeNamespacePath(host, ns string) {
 
 func (e *Encoder) writeLocalNamespace(ns string) {
 	e.start("LOCALNAMESPACEPATH")
-	for _, part := range strings.Split(ns, "/") {
+	for part := range strings.SplitSeq(ns, "/") {
 		e.empty("NAMESPACE", "NAME", part)
 	}
 	e.end("LOCALNAMESPACEPATH")
@@ -206,12 +239,9 @@ func (e *Encoder) writeKeyValue(v cim.Value) {
 	case t.IsInteger() || t.IsReal():
 		vt = "numeric"
 	}
-	s, err := scalarText(v)
-	if err != nil {
-		e.fail(err)
-		return
-	}
-	e.leaf("KEYVALUE", s, "VALUETYPE", vt)
+	e.tag("KEYVALUE", []string{"VALUETYPE", vt}, ">")
+	e.scalar(v)
+	e.closeTag("KEYVALUE")
 }
 
 // WriteObjectPath writes OBJECTPATH holding INSTANCEPATH or CLASSPATH;

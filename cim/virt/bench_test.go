@@ -2,26 +2,18 @@ package virt_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
-	"github.com/virtbridge/virtbridge/backends/libvirt"
-	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim/cimxml"
-	"github.com/virtbridge/virtbridge/cim/server"
-	"github.com/virtbridge/virtbridge/cim/virt"
 )
 
 // The CIM-XML benchmarks of issue 4 (recorded in BENCHMARKS.md): real
@@ -34,95 +26,29 @@ import (
 // 5.4 s for 5,000), 415 MB resident at 5,000 VMs; Associators of one VM
 // 0.7 s at 1,000 VMs, 3.3 s at 5,000.
 
-const namespace = "root/virtualization"
-
-// countingBackend counts every read of the hypervisor made through it.
-// Nothing in the CIM code holds the backend, only the inventory does; the
-// count shows the inventory is not asked either while requests run.
-type countingBackend struct {
-	backends.Backend
-	reads atomic.Int64
-}
-
-func (c *countingBackend) Host(ctx context.Context) (backends.Host, error) {
-	c.reads.Add(1)
-	return c.Backend.Host(ctx)
-}
-
-func (c *countingBackend) Domains(ctx context.Context) ([]backends.Domain, error) {
-	c.reads.Add(1)
-	return c.Backend.Domains(ctx)
-}
-
-func (c *countingBackend) Domain(ctx context.Context, uuid string) (backends.Domain, error) {
-	c.reads.Add(1)
-	return c.Backend.Domain(ctx, uuid)
-}
-
-func (c *countingBackend) Counters(ctx context.Context) (map[string]backends.Counters, error) {
-	c.reads.Add(1)
-	return c.Backend.Counters(ctx)
-}
-
-// agent is the CIM-XML front end over a synced test bed whose libvirt
-// connection has been closed: whatever it answers comes from the snapshot.
+// agent is the CIM-XML front end over a bed (newBed).
 type agent struct {
-	uri     string // the test bed's libvirt URI
-	url     string
-	client  *http.Client
-	plan    []testbed.Domain
-	inv     *inventory.Inventory
-	snap    *inventory.Snapshot
-	backend *countingBackend
-	lv      *libvirt.Backend
+	*bed
+	url    string
+	client *http.Client
 	// probeAt > 0 has the next response measure the live heap once that
 	// many bytes of it are written, into probed.
 	probeAt atomic.Int64
 	probed  chan uint64
 }
 
-// newAgent writes an n-domain test bed (the same file `virtbridge testbed
-// --domains n` writes), opens it through the libvirt backend, syncs an
-// inventory (no Run: no resync, no events, nothing in the background),
-// closes the libvirt connection and serves CIM-XML over HTTP as a
-// read-only user.
+// newAgent serves CIM-XML over HTTP as a read-only user from an n-domain
+// bed.
 func newAgent(tb testing.TB, n int) *agent {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "node.xml")
-	plan, err := testbed.WriteFile(path, testbed.Options{Domains: n, Seed: 1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	lv, err := libvirt.Open(tb.Context(), "test://"+path, libvirt.Options{})
-	if err != nil {
-		tb.Fatalf("opening the test bed: %v", err)
-	}
-	tb.Cleanup(func() { lv.Close() })
-	cb := &countingBackend{Backend: lv}
-	inv := inventory.New(cb, inventory.Config{CallTimeout: time.Minute})
-	if err := inv.Sync(tb.Context()); err != nil {
-		tb.Fatalf("first sync: %v", err)
-	}
-	// From here on libvirt is unreachable: the connection is gone.
-	if err := lv.Close(); err != nil {
-		tb.Fatalf("closing the libvirt connection: %v", err)
-	}
-	br, err := virt.New(virt.Config{Namespace: namespace, Version: "bench"}, inv)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(br.Close)
-	h := &cimxml.Handler{Broker: br}
-	a := &agent{uri: "test://" + path, plan: plan, inv: inv, snap: inv.Snapshot(), backend: cb, lv: lv, probed: make(chan uint64, 1)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a := &agent{bed: newBed(tb, n), probed: make(chan uint64, 1)}
+	h := &cimxml.Handler{Broker: a.broker}
+	a.url, a.client = serve(tb, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if at := a.probeAt.Load(); at > 0 {
 			w = &probingWriter{ResponseWriter: w, at: at, probe: func() { a.probed <- liveHeap() }}
 		}
-		h.ServeHTTP(w, r.WithContext(server.ContextWithRole(r.Context(), server.RoleReadOnly, "bench")))
-	}))
-	tb.Cleanup(srv.Close)
-	a.url, a.client = srv.URL+"/cimom", srv.Client()
-	cb.reads.Store(0)
+		h.ServeHTTP(w, r)
+	}), "/cimom")
 	return a
 }
 
@@ -321,9 +247,7 @@ func run(b *testing.B, a *agent, req request, want int) {
 		}
 	}
 	runtime.ReadMemStats(&m1)
-	if calls := a.backend.reads.Load(); calls != 0 {
-		b.Fatalf("%d hypervisor calls while serving requests", calls)
-	}
+	a.checkOffline(b)
 	objects := float64(want) * float64(b.N)
 	b.ReportMetric(objects/b.Elapsed().Seconds(), "instances/s")
 	b.ReportMetric(float64(size)/float64(want), "B/instance")
