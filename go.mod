@@ -6,6 +6,7 @@ require (
 	github.com/gosnmp/gosnmp v1.47.0
 	github.com/masterzen/simplexml v0.0.0-20190410153822-31eea3082786
 	github.com/masterzen/winrm v0.0.0-20240702205601-3fad6e106085
+	github.com/vmware/govmomi v0.55.1
 	go.etcd.io/bbolt v1.4.0
 	golang.org/x/crypto v0.51.0
 	gopkg.in/yaml.v3 v3.0.1
@@ -31,7 +32,6 @@ require (
 	github.com/jcmturner/gokrb5/v8 v8.4.4 // indirect
 	github.com/jcmturner/rpc/v2 v2.0.3 // indirect
 	github.com/tidwall/transform v0.0.0-20201103190739-32f242e2dbde // indirect
-	github.com/vmware/govmomi v0.55.1 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
 	golang.org/x/mod v0.36.0 // indirect
 	golang.org/x/net v0.54.0 // indirect

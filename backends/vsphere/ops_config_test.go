@@ -104,6 +104,7 @@ func TestDefineAndUndefine(t *testing.T) {
 		wantKind(t, tc.name, err, tc.kind)
 	}
 
+	awaitEvent(t, b, "the new VM", func(ev backends.Event) bool { return ev.Kind == backends.EventDefined && ev.UUID == uuid })
 	check(t, "start", b.Start(ctx, uuid))
 	wantKind(t, "undefine a running VM", b.Undefine(ctx, uuid, backends.UndefineOptions{}), backends.ErrInvalidState)
 	check(t, "destroy", b.Destroy(ctx, uuid))
@@ -139,6 +140,7 @@ func TestReconfigure(t *testing.T) {
 	// Disks: attach at a chosen target, refuse it twice, detach.
 	disk := s.newDisk(t, "extra.vmdk")
 	check(t, "AttachDisk", b.AttachDisk(ctx, uuid, backends.DiskSpec{Source: disk, Target: "scsi0:5"}, backends.ScopeConfig))
+	awaitEvent(t, b, "the disk", deviceEvent(backends.EventDeviceAdded, "scsi0:5"))
 	l := s.devices(t, uuid)
 	if !slices.ContainsFunc(l, func(d types.BaseVirtualDevice) bool { return fileOf(d) == disk }) {
 		t.Fatalf("the disk is not attached: %v", l)
@@ -151,6 +153,7 @@ func TestReconfigure(t *testing.T) {
 		t.Errorf("the domain's disks: %+v", d.Disks)
 	}
 	check(t, "DetachDisk", b.DetachDisk(ctx, uuid, "scsi0:5", backends.ScopeConfig))
+	awaitEvent(t, b, "the disk gone", deviceEvent(backends.EventDeviceRemoved, "scsi0:5"))
 	if slices.ContainsFunc(s.devices(t, uuid), func(d types.BaseVirtualDevice) bool { return fileOf(d) == disk }) {
 		t.Error("the disk is still attached")
 	}
@@ -159,6 +162,7 @@ func TestReconfigure(t *testing.T) {
 	// NICs.
 	const mac = "00:50:56:aa:bb:cc"
 	check(t, "AttachNIC", b.AttachNIC(ctx, uuid, backends.NICSpec{Network: "VM Network", MAC: mac, Model: "e1000e"}, backends.ScopeConfig))
+	awaitEvent(t, b, "the NIC", deviceEvent(backends.EventDeviceAdded, mac))
 	nicWith := func(d types.BaseVirtualDevice) bool {
 		c, ok := d.(types.BaseVirtualEthernetCard)
 		return ok && c.GetVirtualEthernetCard().MacAddress == mac
@@ -171,6 +175,7 @@ func TestReconfigure(t *testing.T) {
 	wantKind(t, "same MAC", b.AttachNIC(ctx, uuid, backends.NICSpec{Network: "VM Network", MAC: mac}, backends.ScopeConfig), backends.ErrConflict)
 	wantKind(t, "no network", b.AttachNIC(ctx, uuid, backends.NICSpec{Bridge: "vSwitch0"}, backends.ScopeConfig), backends.ErrInvalidArgument)
 	check(t, "DetachNIC", b.DetachNIC(ctx, uuid, strings.ToUpper(mac), backends.ScopeConfig))
+	awaitEvent(t, b, "the NIC gone", deviceEvent(backends.EventDeviceRemoved, mac))
 	if slices.ContainsFunc(s.devices(t, uuid), nicWith) {
 		t.Error("the NIC is still there")
 	}

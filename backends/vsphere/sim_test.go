@@ -173,6 +173,31 @@ func wantKind(t *testing.T, what string, err, kind error) {
 	}
 }
 
+// awaitEvent reads the backend's events (in a test with no inventory)
+// until one matches. Once the watcher has queued it, the simulator has
+// finished sending that update: it hands its live objects to responses,
+// so a device change made while it still encodes the last one is a data
+// race inside the simulator.
+func awaitEvent(t *testing.T, b *vsphere.Backend, what string, match func(backends.Event) bool) {
+	t.Helper()
+	ctx := ctxT(t)
+	for {
+		select {
+		case ev := <-b.Events():
+			if match(ev) {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no event for %s", what)
+		}
+	}
+}
+
+// deviceEvent matches a device event of a kind about dev.
+func deviceEvent(kind backends.EventKind, dev string) func(backends.Event) bool {
+	return func(ev backends.Event) bool { return ev.Kind == kind && strings.EqualFold(ev.Device, dev) }
+}
+
 // check fails the test on err.
 func check(t *testing.T, what string, err error) {
 	t.Helper()
