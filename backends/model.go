@@ -11,7 +11,7 @@ type Host struct {
 	UUID              string    `json:"uuid"`
 	HypervisorType    string    `json:"hypervisorType"`    // e.g. "QEMU", "Xen", "TEST", "VMware ESX"
 	HypervisorVersion string    `json:"hypervisorVersion"` // dotted, e.g. "7.2.0"
-	LibraryVersion    string    `json:"libraryVersion"`    // management library version (libvirt), dotted
+	LibraryVersion    string    `json:"libraryVersion"`    // management library or API version (libvirt, vSphere API), dotted
 	CPUModel          string    `json:"cpuModel"`
 	CPUSockets        int       `json:"cpuSockets"` // in all NUMA nodes
 	CPUCores          int       `json:"cpuCores"`   // per socket

@@ -60,7 +60,9 @@ func writeJSON(w io.Writer, name string, s *inventory.Snapshot) error {
 
 func writeTable(w io.Writer, name string, s *inventory.Snapshot) error {
 	h := s.Host
-	fmt.Fprintf(w, "Host %s (%s %s, libvirt %s) via %s\n", h.Hostname, h.HypervisorType, h.HypervisorVersion, h.LibraryVersion, name)
+	// The management library is libvirt's or the vSphere API's: the
+	// backend's name says which.
+	fmt.Fprintf(w, "Host %s (%s %s, library %s) via %s\n", h.Hostname, h.HypervisorType, h.HypervisorVersion, h.LibraryVersion, name)
 	fmt.Fprintf(w, "CPU %s: %d sockets x %d cores x %d threads @ %d MHz; memory %d MiB, %d MiB free\n\n",
 		h.CPUModel, h.CPUSockets, h.CPUCores, h.CPUThreads, h.CPUMHz, h.MemoryTotalKiB/1024, h.MemoryFreeKiB/1024)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
