@@ -19,6 +19,7 @@ import (
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim/server"
+	ref "github.com/virtbridge/virtbridge/internal/reference"
 )
 
 // bin is the virtbridge binary built for this run.
@@ -42,26 +43,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// reference finds ../shared/reference (the standard MIBs Debian does not
-// ship); VIRTBRIDGE_REFERENCE overrides.
+// reference finds the shared reference data holding sub (the standard
+// MIBs Debian does not ship).
 func reference(t testing.TB, sub string) string {
 	t.Helper()
-	cands := []string{os.Getenv("VIRTBRIDGE_REFERENCE")}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		root := filepath.Dir(filepath.Dir(file))
-		cands = append(cands, filepath.Join(filepath.Dir(root), "shared", "reference"))
-	}
-	cands = append(cands, "/work/shared/reference")
-	for _, c := range cands {
-		if c == "" {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(c, sub)); err == nil && fi.IsDir() {
-			return filepath.Join(c, sub)
-		}
-	}
-	t.Skipf("reference data %s not found (set VIRTBRIDGE_REFERENCE to shared/reference)", sub)
-	return ""
+	return filepath.Join(ref.Dir(t, sub), sub)
 }
 
 func need(t testing.TB, tools ...string) {

@@ -10,11 +10,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/virtbridge/virtbridge/internal/reference"
 
 	"github.com/virtbridge/virtbridge/cim"
 	cimmof "github.com/virtbridge/virtbridge/cim/mof"
@@ -79,21 +80,8 @@ func TestLoad(t *testing.T) {
 // cim/CIM241): $VIRTBRIDGE_REFERENCE, else ../shared/reference beside the
 // repository root, else /work/shared/reference.
 func referenceDir() (string, bool) {
-	var dirs []string
-	if d := os.Getenv("VIRTBRIDGE_REFERENCE"); d != "" {
-		dirs = append(dirs, d)
-	}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		root := filepath.Dir(filepath.Dir(file)) // mof/mof_test.go → repository root
-		dirs = append(dirs, filepath.Join(root, "..", "shared", "reference"))
-	}
-	dirs = append(dirs, "/work/shared/reference")
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "cim", "CIM241", "DMTF", "qualifiers.mof")); err == nil {
-			return d, true
-		}
-	}
-	return "", false
+	d := reference.Find(filepath.Join("cim", "CIM241", "DMTF", "qualifiers.mof"))
+	return d, d != ""
 }
 
 // loadReference compiles the DMTF subset: the two qualifier files and every

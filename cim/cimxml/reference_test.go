@@ -1,41 +1,16 @@
 package cimxml
 
 import (
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/virtbridge/virtbridge/internal/reference"
 )
 
-// referenceDir finds shared/reference: $VIRTBRIDGE_REFERENCE, then
-// ../shared/reference beside the repository, then /work/shared/reference.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir := findReference()
-	if dir == "" {
-		t.Skip("reference captures not found (set VIRTBRIDGE_REFERENCE to shared/reference)")
-	}
-	return dir
-}
+// referenceDir is the shared reference data holding the client captures.
+func referenceDir(t testing.TB) string { return reference.Dir(t, "wire") }
 
-func findReference() string {
-	cands := []string{os.Getenv("VIRTBRIDGE_REFERENCE")}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		root := filepath.Join(filepath.Dir(file), "..", "..")
-		cands = append(cands, filepath.Join(root, "..", "shared", "reference"))
-	}
-	cands = append(cands, "/work/shared/reference")
-	for _, c := range cands {
-		if c == "" {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(c, "wire")); err == nil && fi.IsDir() {
-			return c
-		}
-	}
-	return ""
-}
+func findReference() string { return reference.Find("wire") }
 
 // capture is one HTTP request or response of a log: its headers and body.
 type capture struct {

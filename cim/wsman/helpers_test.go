@@ -7,11 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/virtbridge/virtbridge/internal/reference"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
@@ -329,34 +328,10 @@ func mustOK(t testing.TB, r *reply, action string) {
 
 // --- reference captures ---
 
-// referenceDir finds shared/reference: $VIRTBRIDGE_REFERENCE, then
-// ../shared/reference beside the repository, then /work/shared/reference.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir := findReference()
-	if dir == "" {
-		t.Skip("reference captures not found (set VIRTBRIDGE_REFERENCE to shared/reference)")
-	}
-	return dir
-}
+// referenceDir is the shared reference data holding the client captures.
+func referenceDir(t testing.TB) string { return reference.Dir(t, "wire") }
 
-func findReference() string {
-	cands := []string{os.Getenv("VIRTBRIDGE_REFERENCE")}
-	if _, file, _, ok := runtime.Caller(0); ok {
-		root := filepath.Join(filepath.Dir(file), "..", "..")
-		cands = append(cands, filepath.Join(root, "..", "shared", "reference"))
-	}
-	cands = append(cands, "/work/shared/reference")
-	for _, c := range cands {
-		if c == "" {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(c, "wire")); err == nil && fi.IsDir() {
-			return c
-		}
-	}
-	return ""
-}
+func findReference() string { return reference.Find("wire") }
 
 // splitEnvelopes cuts a file of envelopes, each starting with an XML
 // declaration, keeping the declarations.
