@@ -27,7 +27,7 @@ func (s *Service) DeleteInstance(_ context.Context, _ string, path cim.ObjectPat
 			return err
 		}
 		delete(s.filters, nameKey(n))
-	case strings.EqualFold(path.ClassName, classDestCIMXML):
+	case strings.EqualFold(path.ClassName, classDestCIMXML) || strings.EqualFold(path.ClassName, classDestWSMan):
 		n := name()
 		for _, sub := range s.subs {
 			if nameKey(sub.rec.Handler) == nameKey(n) {
@@ -43,11 +43,10 @@ func (s *Service) DeleteInstance(_ context.Context, _ string, path cim.ObjectPat
 		if sub == nil {
 			return fmt.Errorf("no subscription %s: %w", path, cim.ErrNotFound)
 		}
-		if err := s.cfg.Store.del(bucketSubscriptions, sub.key); err != nil {
+		if err := s.drop(sub); err != nil {
 			return err
 		}
-		delete(s.subs, sub.key)
-		sub.cancel()
+		s.ended(sub, EndCancelled, "deleted through CIM by an operator")
 		s.cfg.Log.Info("indication subscription deleted", "filter", sub.rec.Filter, "handler", sub.rec.Handler)
 	default:
 		return fmt.Errorf("instances of %s are the agent's own and cannot be deleted: %w", path.ClassName, cim.ErrNotSupported)
@@ -115,9 +114,26 @@ func (s *Service) removeFailed(sub *subscription) {
 	if s.subs[sub.key] != sub {
 		return
 	}
-	if err := s.cfg.Store.del(bucketSubscriptions, sub.key); err != nil {
+	if err := s.drop(sub); err != nil {
 		s.cfg.Log.Warn("removed subscription still stored", "filter", sub.rec.Filter, "handler", sub.rec.Handler, "err", err)
 	}
+	s.ended(sub, EndDeliveryFailure, "the subscriber could not be reached: delivery failed every retry")
+}
+
+// drop stops sub and removes it from the store, with the filter and
+// destination of a WS-Eventing subscription, which are its alone; the
+// caller holds s.mu.
+func (s *Service) drop(sub *subscription) error {
+	ops := []storeOp{{bucket: bucketSubscriptions, key: sub.key}}
+	if sub.dest.WSMan != nil {
+		ops = append(ops, storeOp{bucket: bucketFilters, key: nameKey(sub.rec.Filter)}, storeOp{bucket: bucketDestinations, key: nameKey(sub.rec.Handler)})
+	}
+	err := s.cfg.Store.apply(ops...)
 	delete(s.subs, sub.key)
+	if sub.dest.WSMan != nil {
+		delete(s.filters, nameKey(sub.rec.Filter))
+		delete(s.dests, nameKey(sub.rec.Handler))
+	}
 	sub.cancel()
+	return err
 }

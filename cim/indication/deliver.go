@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,7 @@ type subscription struct {
 	state   atomic.Uint32 // rec.State, readable without Service.mu
 	wake    chan struct{} // re-enabled
 	cancel  context.CancelFunc
+	pullMu  sync.Mutex // one WS-Eventing Pull at a time
 }
 
 func (sub *subscription) enabled() bool { return sub.state.Load() == stateEnabled }
@@ -36,10 +38,17 @@ func (s *Service) startSubscription(r *subRec, f *filter, d *destRec) *subscript
 		queue: newQueue(s.cfg.QueueSize), wake: make(chan struct{}, 1), cancel: cancel, onFatal: r.OnFatal}
 	sub.state.Store(uint32(r.State))
 	s.subs[sub.key] = sub
+	run := s.deliver
+	switch {
+	case d.WSMan != nil && d.WSMan.Mode == ModePull:
+		return sub // the subscriber takes its events with Pull
+	case d.WSMan != nil:
+		run = s.push
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.deliver(ctx, sub)
+		run(ctx, sub)
 	}()
 	return sub
 }
@@ -118,6 +127,12 @@ func (s *Service) failed(ctx context.Context, sub *subscription, err error, head
 
 // send tries one indication 1+RetryAttempts times, RetryInterval apart.
 func (s *Service) send(ctx context.Context, sub *subscription, ind *cim.Instance, log *slog.Logger) error {
+	return s.retry(ctx, sub, log, func() error { return s.cfg.Exporter.Export(ctx, sub.dest.Destination, ind) })
+}
+
+// retry runs one delivery 1+RetryAttempts times, RetryInterval apart,
+// while the subscription stays enabled.
+func (s *Service) retry(ctx context.Context, sub *subscription, log *slog.Logger, deliver func() error) error {
 	var err error
 	for attempt := 0; attempt <= s.cfg.RetryAttempts; attempt++ {
 		if attempt > 0 {
@@ -130,8 +145,8 @@ func (s *Service) send(ctx context.Context, sub *subscription, ind *cim.Instance
 		if !sub.enabled() {
 			return errDisabled
 		}
-		if err = s.cfg.Exporter.Export(ctx, sub.dest.Destination, ind); err == nil {
-			return nil
+		if err = deliver(); err == nil || errors.Is(err, ErrDeliveryRefused) {
+			return err
 		}
 		log.Debug("indication delivery attempt failed", "attempt", attempt+1, "err", err)
 	}

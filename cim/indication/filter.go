@@ -12,6 +12,8 @@ import (
 type filter struct {
 	rec *filterRec
 	q   *query.Query
+	// private marks a WS-Eventing subscription's own filter.
+	private bool
 }
 
 // compile parses r's query and checks its FROM class is an indication
@@ -27,6 +29,16 @@ func (s *Service) compile(r *filterRec) (*filter, error) {
 	}
 	if !c.IsIndication() {
 		return nil, fmt.Errorf("filter %q: %w: FROM class %s is not an indication class (try CIM_InstModification, CIM_InstCreation, CIM_InstDeletion, VB_AlertIndication)", r.Name, cim.ErrInvalidQuery, c.Name)
+	}
+	err = q.Check(func(class, prop string) (bool, bool) {
+		c, err := s.cfg.Repo.Class(s.cfg.Interop, class)
+		if err != nil {
+			c, err = s.cfg.Repo.Class(s.cfg.Schema.Namespace, class)
+		}
+		return err == nil, err == nil && c.Property(prop) != nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("filter %q: %w", r.Name, err)
 	}
 	r.Language = q.Language
 	return &filter{rec: r, q: q}, nil
@@ -54,6 +66,17 @@ type idSource struct {
 }
 
 const idBlock = 1024
+
+// peek is the identifier take returns next: every one below it was
+// handed out, by this run or an earlier one. The caller serialises calls.
+func (g *idSource) peek() uint64 {
+	if g.next == g.limit {
+		if n, err := g.store.nextID(); err == nil && n > g.next {
+			return n
+		}
+	}
+	return g.next
+}
 
 // take returns the next identifier; the caller serialises calls. When
 // the store cannot be written the identifiers stay unique for this run.

@@ -13,6 +13,7 @@ const (
 	reasonQueueFull      = 1
 	reasonDeliveryFailed = 2
 	reasonStream         = 3
+	reasonHistory        = 4 // replayed from a bookmark older than what is held
 )
 
 // loss counts indications lost in a row.
@@ -136,4 +137,48 @@ func (q *queue) lost(count uint64) uint64 {
 	defer q.mu.Unlock()
 	q.total += count
 	return q.total
+}
+
+// await waits until the queue holds want entries (or, for want 1, a
+// loss to report) or ctx ends, then returns copies of up to max entries
+// from the head and, when they are all there is, the loss after them.
+// Nothing is removed: drop does.
+func (q *queue) await(ctx context.Context, max, want int) ([]entry, loss) {
+	for {
+		q.mu.Lock()
+		if len(q.items) >= want || (want <= 1 && q.pending.n > 0) || ctx.Err() != nil {
+			n := min(max, len(q.items))
+			out := append([]entry(nil), q.items[:n]...)
+			var after loss
+			if n == len(q.items) {
+				after = q.pending
+			}
+			q.mu.Unlock()
+			return out, after
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-q.ready:
+		}
+	}
+}
+
+// drop removes n entries from the head and the reported part of the
+// loss after them.
+func (q *queue) drop(n int, reported loss) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n = min(n, len(q.items))
+	clear(q.items[:n])
+	q.items = q.items[n:]
+	if reported.n > 0 {
+		q.pending.n -= min(reported.n, q.pending.n)
+		if q.pending.n == 0 {
+			q.pending = loss{}
+		}
+	}
+	if len(q.items) > 0 || q.pending.n > 0 {
+		q.signal()
+	}
 }

@@ -13,6 +13,7 @@ const (
 	classFilter       = "CIM_IndicationFilter"
 	classDestination  = "CIM_ListenerDestination"
 	classDestCIMXML   = "CIM_ListenerDestinationCIMXML"
+	classDestWSMan    = "CIM_ListenerDestinationWSManagement"
 	classSubscription = "CIM_IndicationSubscription"
 	classService      = "CIM_IndicationService"
 	classCapabilities = "CIM_IndicationServiceCapabilities"
@@ -30,6 +31,9 @@ const (
 	policyRemove  = 4
 
 	repeatNone = 2
+
+	protocolCIMXML = 2 // CIM_ListenerDestination.Protocol
+	protocolWSMan  = 4
 )
 
 // filterRec is a stored CIM_IndicationFilter.
@@ -42,13 +46,23 @@ type filterRec struct {
 	Created          time.Time `json:"created"`
 }
 
-// destRec is a stored CIM_ListenerDestinationCIMXML.
+// destRec is a stored CIM_ListenerDestinationCIMXML, or with WSMan a
+// CIM_ListenerDestinationWSManagement: a WS-Eventing subscriber.
 type destRec struct {
 	Name            string    `json:"name"`
 	Destination     string    `json:"destination"`
 	PersistenceType uint16    `json:"persistence_type,omitempty"`
 	ElementName     string    `json:"element_name,omitempty"`
 	Created         time.Time `json:"created"`
+	WSMan           *Delivery `json:"wsman,omitempty"`
+}
+
+// class is the CIM class the destination is an instance of.
+func (d *destRec) class() string {
+	if d.WSMan != nil {
+		return classDestWSMan
+	}
+	return classDestCIMXML
 }
 
 // subRec is a stored CIM_IndicationSubscription; Filter and Handler are
@@ -62,6 +76,10 @@ type subRec struct {
 	Info         string    `json:"subscription_info,omitempty"`
 	Started      time.Time `json:"started"`
 	StateChanged time.Time `json:"state_changed"`
+	// ID is a WS-Eventing subscription's wse:Identifier, Expires when it
+	// ends (zero: never).
+	ID      string    `json:"id,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // nameKey is how records are keyed: CIM names compare case-insensitively.
@@ -118,13 +136,33 @@ func (s *Service) filterInstance(r *filterRec) (*cim.Instance, error) {
 }
 
 func (s *Service) destInstance(r *destRec) (*cim.Instance, error) {
-	inst, c, err := s.newInstance(classDestCIMXML)
+	inst, c, err := s.newInstance(r.class())
 	if err != nil {
 		return nil, err
 	}
-	s.scoped(inst, classDestCIMXML, r.Name)
+	s.scoped(inst, r.class(), r.Name)
 	inst.Set("Destination", cim.String(r.Destination))
-	inst.Set("Protocol", cim.Uint16(2))
+	inst.Set("Protocol", cim.Uint16(protocolCIMXML))
+	if d := r.WSMan; d != nil {
+		inst.Set("Protocol", cim.Uint16(protocolWSMan))
+		inst.Set("DeliveryMode", cim.Uint16(uint16(d.Mode)))
+		if d.EndTo != nil {
+			inst.Set("DestinationEndTo", cim.String(d.EndTo.Address))
+		}
+		if d.Heartbeat > 0 {
+			inst.Set("Heartbeat", cim.Uint64(uint64((d.Heartbeat+time.Second-1)/time.Second)))
+		}
+		inst.Set("SendBookmark", cim.Bool(d.SendBookmarks))
+		if d.MaxTime > 0 {
+			inst.Set("MaxTime", cim.Uint64(uint64((d.MaxTime+time.Second-1)/time.Second)))
+		}
+		if d.Locale != "" {
+			inst.Set("Locale", cim.String(d.Locale))
+		}
+		if d.ContentEncoding != "" {
+			inst.Set("ContentEncoding", cim.String(d.ContentEncoding))
+		}
+	}
 	if r.PersistenceType != 0 {
 		inst.Set("PersistenceType", cim.Uint16(r.PersistenceType))
 	}
@@ -145,13 +183,18 @@ func (s *Service) refTo(class, name string) cim.ObjectPath {
 	}}
 }
 
-func (s *Service) subInstance(r *subRec) (*cim.Instance, error) {
+func (s *Service) subInstance(r *subRec, handlerClass string) (*cim.Instance, error) {
 	inst, c, err := s.newInstance(classSubscription)
 	if err != nil {
 		return nil, err
 	}
 	inst.Set("Filter", cim.Ref(s.refTo(classFilter, r.Filter)))
-	inst.Set("Handler", cim.Ref(s.refTo(classDestCIMXML, r.Handler)))
+	inst.Set("Handler", cim.Ref(s.refTo(handlerClass, r.Handler)))
+	if !r.Expires.IsZero() {
+		left := max(time.Until(r.Expires), 0)
+		inst.Set("SubscriptionDuration", cim.Uint64(uint64(r.Expires.Sub(r.Started)/time.Second)))
+		inst.Set("SubscriptionTimeRemaining", cim.Uint64(uint64(left/time.Second)))
+	}
 	inst.Set("SubscriptionState", cim.Uint16(r.State))
 	inst.Set("OnFatalErrorPolicy", cim.Uint16(r.OnFatal))
 	inst.Set("RepeatNotificationPolicy", cim.Uint16(max(r.Repeat, repeatNone)))

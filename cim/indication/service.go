@@ -11,8 +11,8 @@ package indication
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,6 +42,12 @@ type Config struct {
 	RetryInterval time.Duration
 	// Exporter delivers to listeners (cim/indication/export.Client).
 	Exporter Exporter
+	// Pusher delivers to WS-Eventing subscribers (cim/wsman); without
+	// it only Pull-mode subscriptions are taken.
+	Pusher Pusher
+	// History is how many of the latest indications are kept for
+	// WS-Eventing bookmarks to replay from.
+	History int
 	// MaxInstances bounds the filters, the destinations and the
 	// subscriptions, each.
 	MaxInstances int
@@ -71,8 +77,12 @@ type Service struct {
 	filters map[string]*filter
 	dests   map[string]*destRec
 	subs    map[string]*subscription
+	history *history
 	wg      sync.WaitGroup
 }
+
+// expiryTick is how often expired WS-Eventing subscriptions are looked for.
+const expiryTick = 250 * time.Millisecond
 
 // ErrInUse is wrapped when a filter or destination that a subscription
 // names is deleted.
@@ -94,11 +104,17 @@ func New(cfg Config) (*Service, error) {
 		cfg: cfg, ids: idSource{store: cfg.Store}, base: ctx, stop: cancel,
 		jobs:    make(chan provider.JobEvent, 1024),
 		filters: map[string]*filter{}, dests: map[string]*destRec{}, subs: map[string]*subscription{},
+		history: newHistory(cfg.History),
 	}
 	if err := s.restore(); err != nil {
 		cancel()
 		return nil, err
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.expire(ctx, expiryTick)
+	}()
 	return s, nil
 }
 
@@ -130,6 +146,7 @@ func (s *Service) restore() error {
 				s.cfg.Log.Warn("stored subscription names a missing filter or destination; ignored", "filter", r.Filter, "handler", r.Handler)
 				return nil
 			}
+			f.private = f.private || d.WSMan != nil
 			s.startSubscription(r, f, d)
 			return nil
 		})
@@ -199,11 +216,14 @@ func (s *Service) publish(inds []*cim.Instance) {
 	defer s.pubMu.Unlock()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	now := time.Now()
 	for _, ind := range inds {
-		ind.Set("IndicationIdentifier", cim.String(fmt.Sprint(s.ids.take(s.cfg.Log))))
+		id := s.ids.take(s.cfg.Log)
+		ind.Set("IndicationIdentifier", cim.String(strconv.FormatUint(id, 10)))
+		s.history.add(id, ind, now)
 		for _, sub := range s.subs {
 			if out, ok := sub.filter.selects(s, ind); ok && sub.enabled() {
-				sub.queue.push(out, time.Now())
+				sub.queue.push(out, now)
 			}
 		}
 	}

@@ -108,14 +108,15 @@ func (s *Service) instances(want func(class string) bool) ([]*cim.Instance, erro
 			add(s.filterInstance(s.filters[k].rec))
 		}
 	}
-	if want(classDestCIMXML) {
-		for _, k := range sortedKeys(s.dests) {
-			add(s.destInstance(s.dests[k]))
+	for _, k := range sortedKeys(s.dests) {
+		if d := s.dests[k]; want(d.class()) {
+			add(s.destInstance(d))
 		}
 	}
 	if want(classSubscription) {
 		for _, k := range sortedKeys(s.subs) {
-			add(s.subInstance(s.subs[k].rec))
+			sub := s.subs[k]
+			add(s.subInstance(sub.rec, sub.dest.class()))
 		}
 	}
 	s.mu.RUnlock()

@@ -61,22 +61,49 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // put writes one record.
 func (s *Store) put(bucket, key string, rec any) error {
-	data, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucket)).Put([]byte(key), data) })
-	if err != nil {
-		return fmt.Errorf("indication store %s: writing %s/%s: %w", s.path, bucket, key, err)
-	}
-	return nil
+	return s.apply(storeOp{bucket: bucket, key: key, rec: rec})
 }
 
 // del removes one record.
-func (s *Store) del(bucket, key string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucket)).Delete([]byte(key)) })
+func (s *Store) del(bucket, key string) error { return s.apply(storeOp{bucket: bucket, key: key}) }
+
+// storeOp is one write of apply: rec stored at key, or the key deleted
+// when rec is nil.
+type storeOp struct {
+	bucket, key string
+	rec         any
+}
+
+// apply makes every op in one transaction: all or none.
+func (s *Store) apply(ops ...storeOp) error {
+	data := make([][]byte, len(ops))
+	for i, op := range ops {
+		if op.rec == nil {
+			continue
+		}
+		b, err := json.Marshal(op.rec)
+		if err != nil {
+			return err
+		}
+		data[i] = b
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, op := range ops {
+			b := tx.Bucket([]byte(op.bucket))
+			var err error
+			if op.rec == nil {
+				err = b.Delete([]byte(op.key))
+			} else {
+				err = b.Put([]byte(op.key), data[i])
+			}
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", op.bucket, op.key, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("indication store %s: deleting %s/%s: %w", s.path, bucket, key, err)
+		return fmt.Errorf("indication store %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -92,6 +119,18 @@ func each[T any](s *Store, bucket string, fn func(key string, rec *T) error) err
 			return fn(string(k), rec)
 		})
 	})
+}
+
+// nextID is the first identifier no run has reserved.
+func (s *Store) nextID() (uint64, error) {
+	var next uint64 = 1
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte(bucketMeta)).Get([]byte(keyNextID)); len(v) == 8 {
+			next = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return next, err
 }
 
 // reserveIDs returns the first of n indication identifiers no earlier

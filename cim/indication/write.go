@@ -32,6 +32,8 @@ func (s *Service) CreateInstance(_ context.Context, ns string, inst *cim.Instanc
 		out, err = s.createDest(inst)
 	case strings.EqualFold(inst.ClassName, classSubscription):
 		out, err = s.createSub(inst)
+	case isa(classDestWSMan):
+		err = fmt.Errorf("%s: WS-Management destinations are made by a WS-Eventing Subscribe request to the WS-Management service: %w", inst.ClassName, cim.ErrNotSupported)
 	case isa(classDestination):
 		err = fmt.Errorf("%s: only CIM-XML listener destinations (%s) are supported: %w", inst.ClassName, classDestCIMXML, cim.ErrNotSupported)
 	default:
@@ -134,6 +136,9 @@ func (s *Service) createSub(inst *cim.Instance) (*cim.Instance, error) {
 	if d == nil {
 		return nil, fmt.Errorf("the subscription's Handler %q does not exist: create the %s first: %w", hname, classDestCIMXML, cim.ErrInvalidParameter)
 	}
+	if d.WSMan != nil || f.private {
+		return nil, fmt.Errorf("the filter %q or destination %q belongs to a WS-Eventing subscription: %w", fname, hname, cim.ErrInvalidParameter)
+	}
 	r.Filter, r.Handler = f.rec.Name, d.Name
 	key := subKey(r.Filter, r.Handler)
 	if err := s.room(classSubscription, len(s.subs), s.subs[key] != nil, r.Filter+" → "+r.Handler); err != nil {
@@ -144,7 +149,7 @@ func (s *Service) createSub(inst *cim.Instance) (*cim.Instance, error) {
 	}
 	s.startSubscription(r, f, d)
 	s.cfg.Log.Info("indication subscription created", "filter", r.Filter, "handler", r.Handler, "destination", d.Destination)
-	return s.subInstance(r)
+	return s.subInstance(r, d.class())
 }
 
 // room refuses a duplicate (CIM_ERR_ALREADY_EXISTS) or one too many

@@ -139,6 +139,7 @@ func (p *parser) parsePath() (operand, error) {
 			o.path = append(o.path, s)
 		}
 		if !p.accept(".") {
+			p.q.paths = append(p.q.paths, o.path)
 			return o, nil
 		}
 		if p.peek().kind != tIdent {

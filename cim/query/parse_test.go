@@ -124,3 +124,35 @@ func TestParseLanguage(t *testing.T) {
 		t.Errorf("Parse(XQL, garbage) = %v, want ErrQueryLanguage", err)
 	}
 }
+
+func TestCheckNamesUnknownProperties(t *testing.T) {
+	props := map[string][]string{
+		"CIM_InstModification": {"SourceInstance", "PreviousInstance", "IndicationTime"},
+		"CIM_ComputerSystem":   {"Name", "EnabledState"},
+	}
+	resolve := func(class, prop string) (bool, bool) {
+		ps, ok := props[class]
+		return ok, ok && slices.Contains(ps, prop)
+	}
+	for _, c := range []struct{ q, bad string }{
+		{"SELECT * FROM CIM_InstModification WHERE SourceInstance ISA CIM_ComputerSystem AND SourceInstance.CIM_ComputerSystem::EnabledState <> PreviousInstance.CIM_ComputerSystem::EnabledState", ""},
+		{"SELECT IndicationTime FROM CIM_InstModification", ""},
+		{"SELECT Nope FROM CIM_InstModification", "no property Nope"},
+		{"SELECT * FROM CIM_InstModification WHERE Missing = 1", "no property Missing"},
+		{"SELECT * FROM CIM_InstModification WHERE SourceInstance.CIM_ComputerSystem::Uptime > 1", "CIM_ComputerSystem has no property Uptime"},
+		{"SELECT * FROM CIM_InstModification WHERE SourceInstance.CIM_Nothing::X = 1", "CIM_Nothing is not a class"},
+		{"SELECT * FROM CIM_InstModification WHERE SourceInstance.Anything = 1", ""},
+	} {
+		q, err := Parse("WQL", c.q)
+		if err != nil {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		err = q.Check(resolve)
+		switch {
+		case c.bad == "" && err != nil:
+			t.Errorf("%s: %v", c.q, err)
+		case c.bad != "" && (err == nil || !errors.Is(err, cim.ErrInvalidQuery) || !strings.Contains(err.Error(), c.bad)):
+			t.Errorf("%s: %v, want an invalid query naming %q", c.q, err, c.bad)
+		}
+	}
+}

@@ -31,6 +31,48 @@ type Query struct {
 	where    expr            // nil without WHERE
 	cql      bool            // else WQL
 	selected map[string]bool // Properties by foldName, for Project
+	paths    [][]seg         // every property path of WHERE, for Check
+}
+
+// Resolver says whether a class exists and whether it has a property.
+type Resolver func(class, property string) (classKnown, propertyKnown bool)
+
+// Check names, wrapping cim.ErrInvalidQuery, the first property the
+// query uses that its class does not have: selected ones and the first
+// step of each WHERE path are the FROM class's, a Class::property step
+// that class's. Steps into embedded instances without a class are not
+// known before an instance comes, and pass.
+func (q *Query) Check(r Resolver) error {
+	has := func(class, prop string) error {
+		classOK, propOK := r(class, prop)
+		switch {
+		case !classOK:
+			return fmt.Errorf("%w: class %s is not a class of this server", cim.ErrInvalidQuery, class)
+		case !propOK:
+			return fmt.Errorf("%w: class %s has no property %s", cim.ErrInvalidQuery, class, prop)
+		}
+		return nil
+	}
+	for _, p := range q.Properties {
+		if err := has(q.Class, p); err != nil {
+			return err
+		}
+	}
+	for _, path := range q.paths {
+		for i, s := range path {
+			class := s.scope
+			if class == "" && i == 0 {
+				class = q.Class
+			}
+			if class == "" {
+				continue
+			}
+			if err := has(class, s.name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // IsA answers whether class name is ancestor or one of its subclasses

@@ -60,6 +60,11 @@ const (
 	faultAlreadyExists
 	faultEndpointUnavailable
 	faultInvalidOptions
+	faultEventInvalidExpirationTime
+	faultDeliveryModeUnavailable
+	faultEventSourceUnableToProcess
+	faultUnableToRenew
+	faultInvalidBookmark
 	// faultVersionMismatch is SOAP's, for an envelope of another SOAP
 	// version (SOAP 1.2 §5.4.7): written in that version's form for
 	// SOAP 1.1, with an s:Upgrade header.
@@ -101,6 +106,11 @@ var faults = map[faultKind]faultDef{
 	faultAlreadyExists:                    {"Sender", nsWSMan, "AlreadyExists", wsmanFault, "The sender attempted to create a resource which already exists", 500},
 	faultEndpointUnavailable:              {"Receiver", nsWSA, "EndpointUnavailable", wsaFault, "The endpoint is not available", 500},
 	faultInvalidOptions:                   {"Sender", nsWSMan, "InvalidOptions", wsmanFault, "One or more options are not valid", 500},
+	faultEventInvalidExpirationTime:       {"Sender", nsWSE, "InvalidExpirationTime", wseFault, "The expiration time requested is invalid", 500},
+	faultDeliveryModeUnavailable:          {"Sender", nsWSE, "DeliveryModeRequestedUnavailable", wseFault, "The requested delivery mode is not supported", 500},
+	faultEventSourceUnableToProcess:       {"Receiver", nsWSE, "EventSourceUnableToProcess", wseFault, "The event source cannot process the subscription", 500},
+	faultUnableToRenew:                    {"Receiver", nsWSE, "UnableToRenew", wseFault, "The subscription could not be renewed", 500},
+	faultInvalidBookmark:                  {"Sender", nsWSMan, "InvalidBookmark", wsmanFault, "The bookmark supplied with the subscription is not valid", 500},
 	faultVersionMismatch:                  {"VersionMismatch", "", "", "", "Version Mismatch", 500},
 }
 

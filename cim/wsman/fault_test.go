@@ -38,6 +38,11 @@ var dsp0226 = map[faultKind]struct{ code, subNS, sub, action string }{
 	faultAlreadyExists:                    {"Sender", nsWSMan, "AlreadyExists", "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"},
 	faultEndpointUnavailable:              {"Receiver", "http://schemas.xmlsoap.org/ws/2004/08/addressing", "EndpointUnavailable", "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault"},
 	faultInvalidOptions:                   {"Sender", nsWSMan, "InvalidOptions", "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"},
+	faultEventInvalidExpirationTime:       {"Sender", "http://schemas.xmlsoap.org/ws/2004/08/eventing", "InvalidExpirationTime", "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault"},
+	faultDeliveryModeUnavailable:          {"Sender", "http://schemas.xmlsoap.org/ws/2004/08/eventing", "DeliveryModeRequestedUnavailable", "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault"},
+	faultEventSourceUnableToProcess:       {"Receiver", "http://schemas.xmlsoap.org/ws/2004/08/eventing", "EventSourceUnableToProcess", "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault"},
+	faultUnableToRenew:                    {"Receiver", "http://schemas.xmlsoap.org/ws/2004/08/eventing", "UnableToRenew", "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault"},
+	faultInvalidBookmark:                  {"Sender", nsWSMan, "InvalidBookmark", "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault"},
 }
 
 func parseReply(t testing.TB, w *writer) *reply {

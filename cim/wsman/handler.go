@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/cim/broker"
+	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/server"
 	"github.com/virtbridge/virtbridge/cim/xmltree"
 )
@@ -25,6 +26,8 @@ type Handler struct {
 	Product, Version string
 	Log              *slog.Logger
 	Limits           xmltree.Limits
+	// Events takes WS-Eventing subscriptions; nil when indications are off.
+	Events *indication.Service
 }
 
 // call is one request in progress.
@@ -168,6 +171,14 @@ func (c *call) dispatch() (*writer, error) {
 		return c.renew()
 	case actionGetStatus:
 		return c.getStatus()
+	case actionSubscribe:
+		return c.subscribe()
+	case actionEvRenew:
+		return c.renewSubscription()
+	case actionEvGetStatus:
+		return c.subscriptionStatus()
+	case actionUnsubscribe:
+		return c.unsubscribe()
 	}
 	if uri := c.req.ResourceURI; uri != "" && strings.HasPrefix(c.req.Action, uri+"/") {
 		return c.invoke(strings.TrimPrefix(c.req.Action, uri+"/"))

@@ -21,6 +21,8 @@ const (
 	wsenFault  = nsWSEN + "/fault"
 	wxfFault   = nsWXF + "/fault"
 	nsSOAP11   = "http://schemas.xmlsoap.org/soap/envelope/"
+	nsWSE      = "http://schemas.xmlsoap.org/ws/2004/08/eventing"
+	wseFault   = nsWSE + "/fault"
 )
 
 // Resource URI prefixes (DSP0227 §5): DMTF classes, our VB_ classes, and
@@ -42,6 +44,11 @@ const (
 	actionRelease     = nsWSEN + "/Release"
 	actionRenew       = nsWSEN + "/Renew"
 	actionGetStatus   = nsWSEN + "/GetStatus"
+	actionSubscribe   = nsWSE + "/Subscribe"
+	actionEvRenew     = nsWSE + "/Renew"
+	actionEvGetStatus = nsWSE + "/GetStatus"
+	actionUnsubscribe = nsWSE + "/Unsubscribe"
+	actionSubEnd      = nsWSE + "/SubscriptionEnd"
 	responseSuffix    = "Response"
 	dialectWQL        = "http://schemas.microsoft.com/wbem/wsman/1/WQL"
 	dialectCQL        = "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf"
@@ -50,4 +57,18 @@ const (
 	modeEPR           = "EnumerateEPR"
 	modeObjectAndEPR  = "EnumerateObjectAndEPR"
 	namespaceSelector = "__cimnamespace"
+)
+
+// WS-Eventing as DSP0226 §10 extends it: delivery modes, the actions of
+// delivered messages.
+const (
+	deliveryPush        = nsWSE + "/DeliveryModes/Push"
+	deliveryPushWithAck = "http://schemas.dmtf.org/wbem/wsman/1/wsman/PushWithAck"
+	deliveryEvents      = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Events"
+	deliveryPull        = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull"
+	actionEvent         = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Event"
+	actionEvents        = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Events"
+	actionHeartbeat     = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Heartbeat"
+	actionDropped       = "http://schemas.dmtf.org/wbem/wsman/1/wsman/DroppedEvents"
+	actionAck           = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Ack"
 )

@@ -15,6 +15,9 @@ func (c *call) pull() (*writer, error) {
 	if b == nil || !b.Is(nsWSEN, "Pull") {
 		return nil, fault(faultSchemaValidationError, "", "the body of Pull must be wsen:Pull")
 	}
+	if s := kidText(b, nsWSEN, "EnumerationContext"); strings.HasPrefix(s, "uuid:") {
+		return c.pullEvents(s, b) // a Pull-mode event subscription's
+	}
 	ctx, err := parseContext(kidText(b, nsWSEN, "EnumerationContext"))
 	if err != nil {
 		return nil, err

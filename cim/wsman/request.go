@@ -34,6 +34,10 @@ type Request struct {
 	Timeout time.Duration
 	// TotalItemsEstimate is wsman:RequestTotalItemsCountEstimate.
 	TotalItemsEstimate bool
+	// RelatesTo is wsa:RelatesTo (of an acknowledgement).
+	RelatesTo string
+	// Identifier is a WS-Eventing subscription's wse:Identifier.
+	Identifier string
 	// Body is the element inside s:Body, nil when it is empty.
 	Body *xmltree.Node
 }
@@ -48,7 +52,8 @@ var understood = map[[2]string]bool{
 	{nsWSA, "Action"}: true, {nsWSA, "To"}: true, {nsWSA, "MessageID"}: true, {nsWSA, "ReplyTo"}: true,
 	{nsWSA, "FaultTo"}: true, {nsWSMan, "ResourceURI"}: true, {nsWSMan, "SelectorSet"}: true,
 	{nsWSMan, "OptionSet"}: true, {nsWSMan, "OperationTimeout"}: true, {nsWSMan, "MaxEnvelopeSize"}: true,
-	{nsWSMan, "RequestTotalItemsCountEstimate"}: true, {nsWSMan, "Locale"}: true,
+	{nsWSMan, "RequestTotalItemsCountEstimate"}: true, {nsWSMan, "Locale"}: true, {nsWSE, "Identifier"}: true,
+	{nsWSA, "RelatesTo"}: true,
 }
 
 // single are the headers a message may carry once (WS-Addressing's
@@ -209,6 +214,10 @@ func (req *Request) headers(head *xmltree.Node) error {
 				return fault(faultEncodingLimit, "MinimumEnvelopeLimit", "MaxEnvelopeSize %d is below %d", size, minEnvelope)
 			}
 			req.MaxEnvelopeSize = size
+		case h.Is(nsWSA, "RelatesTo"):
+			req.RelatesTo = text(h)
+		case h.Is(nsWSE, "Identifier"):
+			req.Identifier = text(h)
 		case h.Is(nsWSMan, "RequestTotalItemsCountEstimate"):
 			req.TotalItemsEstimate = true
 		case h.Is(nsWSMan, "Locale"):

@@ -77,6 +77,9 @@ func newCIM(cfg Config, inv *inventory.Inventory, ops backends.Operations, log *
 	}
 	if wc := cfg.WSMan; wc.Enabled {
 		h := &wsman.Handler{Broker: br, Namespace: cc.Namespace, Product: "virtbridge", Version: version, Log: log.With("component", "ws-man")}
+		if ind != nil {
+			h.Events = ind.svc
+		}
 		sc := base
 		sc.HTTP, sc.HTTPS, sc.AllowRemoteHTTP, sc.Logger = wc.HTTP, wc.HTTPS, wc.AllowRemoteHTTP, log.With("component", "wsman-server")
 		rt := server.Route{Path: "/wsman", Handler: h}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/indication/export"
+	"github.com/virtbridge/virtbridge/cim/wsman"
 )
 
 // storeLockWait is how long the agent waits for another holder of the
@@ -33,6 +34,7 @@ func openIndications(cfg Config, log *slog.Logger) (*indicationFace, error) {
 	return &indicationFace{store: st, cfg: indication.Config{
 		Store: st, QueueSize: ic.QueueSize, RetryAttempts: ic.RetryAttempts, RetryInterval: ic.RetryInterval,
 		Exporter: export.New(ic.DeliveryTimeout, ic.AllowInsecureTLS), MaxInstances: ic.MaxSubscriptions,
+		Pusher: wsman.NewPusher(ic.DeliveryTimeout, ic.AllowInsecureTLS), History: ic.History,
 		Log: log.With("component", "indications"),
 	}}, nil
 }
