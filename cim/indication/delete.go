@@ -130,6 +130,7 @@ func (s *Service) drop(sub *subscription) error {
 	}
 	err := s.cfg.Store.apply(ops...)
 	delete(s.subs, sub.key)
+	s.elog.forget(sub.key)
 	if sub.dest.WSMan != nil {
 		delete(s.filters, nameKey(sub.rec.Filter))
 		delete(s.dests, nameKey(sub.rec.Handler))

@@ -93,6 +93,7 @@ func (s *Service) deliver(ctx context.Context, sub *subscription) {
 			continue
 		}
 		sub.queue.pop()
+		s.elog.delivered(sub.key, ind)
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
@@ -28,7 +30,7 @@ func TestDurable(t *testing.T) {
 	sp := f.subscribe(t, "durable", "DMTF:CQL", stateChanges, l.URL, nil)
 	uuid := f.running(t)
 	f.pauseResume(t, uuid, 1)
-	first := l.WaitFor(t, "before the restart", func(is []*cim.Instance) bool { return len(is) == 2 })
+	l.WaitFor(t, "before the restart", func(is []*cim.Instance) bool { return len(is) == 2 })
 
 	if _, err := indication.OpenStore(f.store, 50*time.Millisecond); !errors.Is(err, indication.ErrStoreLocked) {
 		t.Errorf("second open of a store in use: %v, want ErrStoreLocked", err)
@@ -45,12 +47,33 @@ func TestDurable(t *testing.T) {
 		t.Fatalf("subscription after restart: %v", err)
 	}
 	f.pauseResume(t, uuid, 1)
-	got := l.WaitFor(t, "after the restart", func(is []*cim.Instance) bool { return len(is) == 4 })
-	last, _ := strconv.Atoi(str(first[1], "IndicationIdentifier"))
-	next, _ := strconv.Atoi(str(got[2], "IndicationIdentifier"))
-	if next <= last {
-		t.Errorf("identifier after restart %d, before %d: want increasing", next, last)
+	// At least once: an indication the listener took just as the agent
+	// stopped, before the agent saw the answer, comes again after the
+	// restart, with the same identifier. None is missing, and new ones
+	// keep increasing.
+	var ids []int
+	l.WaitFor(t, "after the restart", func(is []*cim.Instance) bool {
+		ids = uniqueIDs(is)
+		return len(ids) == 4
+	})
+	if !slices.IsSorted(ids) {
+		t.Errorf("identifiers %v: want increasing across the restart", ids)
 	}
+}
+
+// uniqueIDs is the IndicationIdentifiers of is, each once, in order of
+// first arrival.
+func uniqueIDs(is []*cim.Instance) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, ind := range is {
+		n, _ := strconv.Atoi(str(ind, "IndicationIdentifier"))
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // TestJobIndications: a kept job is announced by VB_InstCreation of its
@@ -114,4 +137,42 @@ func TestJobIndications(t *testing.T) {
 	if u16(src0, "JobState") != 4 || u16(prev, "JobState") != 4 || u16(src1, "JobState") != 7 || src0.ClassName != "VB_ConcreteJob" {
 		t.Errorf("JobState created %d, then %d → %d; want 4, then 4 → 7", u16(src0, "JobState"), u16(prev, "JobState"), u16(src1, "JobState"))
 	}
+}
+
+// TestUndeliveredSurviveRestart: indications queued for a listener that
+// is down are stored; after a restart they are delivered, in order,
+// once it is back.
+func TestUndeliveredSurviveRestart(t *testing.T) {
+	f := newFixture(t, options{retries: 100000})
+	l := listenertest.Start(t)
+	l.SetDown(true)
+	f.subscribe(t, "queued", "DMTF:CQL", stateChanges, l.URL, nil)
+	uuid := f.running(t)
+	f.pauseResume(t, uuid, 2)
+	f.waitDomain(t, uuid, func(d *backends.Domain) bool { return d.State == backends.StateRunning })
+	time.Sleep(200 * time.Millisecond) // the four are published and logged
+	f.stop()
+	if n := len(l.Received()); n != 0 {
+		t.Fatalf("the listener was down, yet received %d", n)
+	}
+	l.SetDown(false)
+	f.start(t, options{})
+	got := l.WaitFor(t, "the queued four", func(is []*cim.Instance) bool { return len(is) >= 4 })
+	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2, 9, 2}) {
+		t.Errorf("after the restart: EnabledState %v, want [9 2 9 2]\n%s", s, listenertest.Describe(got))
+	}
+	if ids := uniqueIDs(got); len(ids) != len(got) || !slices.IsSorted(ids) {
+		t.Errorf("identifiers %v: want each once, increasing", ids)
+	}
+}
+
+// enabledStates is the SourceInstance EnabledState of each indication.
+func enabledStates(is []*cim.Instance) []uint64 {
+	var out []uint64
+	for _, ind := range is {
+		v, _ := listenertest.Embedded(ind, "SourceInstance").Get("EnabledState")
+		n, _ := v.Uint()
+		out = append(out, n)
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package indication
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/query"
@@ -61,6 +62,7 @@ func (f *filter) selects(s *Service, ind *cim.Instance) (*cim.Instance, bool) {
 // idSource hands out IndicationIdentifiers: increasing, and across
 // restarts too, by reserving blocks in the store.
 type idSource struct {
+	mu          sync.Mutex
 	store       *Store
 	next, limit uint64
 }
@@ -70,6 +72,8 @@ const idBlock = 1024
 // peek is the identifier take returns next: every one below it was
 // handed out, by this run or an earlier one. The caller serialises calls.
 func (g *idSource) peek() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.next == g.limit {
 		if n, err := g.store.nextID(); err == nil && n > g.next {
 			return n
@@ -81,6 +85,8 @@ func (g *idSource) peek() uint64 {
 // take returns the next identifier; the caller serialises calls. When
 // the store cannot be written the identifiers stay unique for this run.
 func (g *idSource) take(log *slog.Logger) uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if g.next == g.limit {
 		first, err := g.store.reserveIDs(idBlock)
 		if err != nil {

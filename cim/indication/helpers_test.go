@@ -16,6 +16,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/broker"
+	"github.com/virtbridge/virtbridge/cim/cimxml"
 	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/indication/export"
 	"github.com/virtbridge/virtbridge/cim/virt"
@@ -70,7 +71,8 @@ func (f *fixture) start(t *testing.T, o options) {
 		o.queue = 100
 	}
 	ic := &indication.Config{Store: st, QueueSize: o.queue, RetryAttempts: o.retries,
-		RetryInterval: 5 * time.Millisecond, Exporter: export.New(10*time.Second, false), MaxInstances: 20}
+		RetryInterval: 5 * time.Millisecond, Exporter: export.New(10*time.Second, false), MaxInstances: 20,
+		History: 100, Codec: indication.Codec{Marshal: cimxml.MarshalInstance, Unmarshal: cimxml.UnmarshalInstance}}
 	a, err := virt.Assemble(virt.Config{Namespace: implNS, Version: "test", Ops: f.backend, Indications: ic}, f.inv)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,7 @@ func (s *Service) push(ctx context.Context, sub *subscription) {
 			return
 		}
 		sub.queue.drop(len(entries), lost)
+		s.delivered(sub, entries)
 	}
 }
 

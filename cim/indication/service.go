@@ -46,8 +46,13 @@ type Config struct {
 	// it only Pull-mode subscriptions are taken.
 	Pusher Pusher
 	// History is how many of the latest indications are kept for
-	// WS-Eventing bookmarks to replay from.
+	// WS-Eventing bookmarks to replay from; the store keeps that many
+	// plus QueueSize, from which undelivered ones are redelivered after
+	// a restart.
 	History int
+	// Codec stores indications; without one nothing is kept for a
+	// restart or a bookmark.
+	Codec Codec
 	// MaxInstances bounds the filters, the destinations and the
 	// subscriptions, each.
 	MaxInstances int
@@ -77,7 +82,7 @@ type Service struct {
 	filters map[string]*filter
 	dests   map[string]*destRec
 	subs    map[string]*subscription
-	history *history
+	elog    *eventLog
 	wg      sync.WaitGroup
 }
 
@@ -104,16 +109,20 @@ func New(cfg Config) (*Service, error) {
 		cfg: cfg, ids: idSource{store: cfg.Store}, base: ctx, stop: cancel,
 		jobs:    make(chan provider.JobEvent, 1024),
 		filters: map[string]*filter{}, dests: map[string]*destRec{}, subs: map[string]*subscription{},
-		history: newHistory(cfg.History),
+		elog: newEventLog(cfg.Store, cfg.Codec, cfg.History+cfg.QueueSize, cfg.Log),
 	}
 	if err := s.restore(); err != nil {
 		cancel()
 		return nil, err
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
 		s.expire(ctx, expiryTick)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.elog.run(ctx)
 	}()
 	return s, nil
 }
@@ -147,7 +156,7 @@ func (s *Service) restore() error {
 				return nil
 			}
 			f.private = f.private || d.WSMan != nil
-			s.startSubscription(r, f, d)
+			s.refill(s.startSubscription(r, f, d))
 			return nil
 		})
 	}
@@ -220,7 +229,7 @@ func (s *Service) publish(inds []*cim.Instance) {
 	for _, ind := range inds {
 		id := s.ids.take(s.cfg.Log)
 		ind.Set("IndicationIdentifier", cim.String(strconv.FormatUint(id, 10)))
-		s.history.add(id, ind, now)
+		s.elog.add(id, ind, now)
 		for _, sub := range s.subs {
 			if out, ok := sub.filter.selects(s, ind); ok && sub.enabled() {
 				sub.queue.push(out, now)
@@ -237,6 +246,38 @@ func (s *Service) broadcastLoss(n uint64, reason uint16) {
 	for _, sub := range s.subs {
 		if sub.enabled() {
 			sub.queue.lose(n, reason, time.Now())
+		}
+	}
+}
+
+// refill queues what a restored subscription had not delivered when the
+// agent stopped, from the log, and counts what the log no longer holds.
+// The caller holds s.mu.
+func (s *Service) refill(sub *subscription) {
+	cursor, ok := s.elog.cursor(sub.key)
+	if !ok {
+		return
+	}
+	held, gap, err := s.elog.since(cursor, s.ids.peek())
+	if err != nil {
+		s.cfg.Log.Warn("undelivered indications not restored", "filter", sub.rec.Filter, "handler", sub.rec.Handler, "err", err)
+		return
+	}
+	s.requeue(sub, held, gap)
+	if n := len(sub.queue.items); n > 0 || gap > 0 {
+		s.cfg.Log.Info("undelivered indications restored", "filter", sub.rec.Filter, "handler", sub.rec.Handler, "queued", n, "lost", gap)
+	}
+}
+
+// requeue queues for sub what of held its filter selects, after a loss
+// of gap.
+func (s *Service) requeue(sub *subscription, held []held, gap uint64) {
+	if gap > 0 {
+		sub.queue.lose(gap, reasonHistory, time.Now())
+	}
+	for _, h := range held {
+		if out, ok := sub.filter.selects(s, h.ind); ok {
+			sub.queue.push(out, h.at)
 		}
 	}
 }

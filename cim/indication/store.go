@@ -42,7 +42,7 @@ func OpenStore(path string, lockTimeout time.Duration) (*Store, error) {
 		return nil, fmt.Errorf("opening the indication store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range []string{bucketFilters, bucketDestinations, bucketSubscriptions, bucketMeta} {
+		for _, b := range []string{bucketFilters, bucketDestinations, bucketSubscriptions, bucketMeta, bucketEvents, bucketCursors} {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
 				return err
 			}

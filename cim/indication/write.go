@@ -147,7 +147,7 @@ func (s *Service) createSub(inst *cim.Instance) (*cim.Instance, error) {
 	if err := s.cfg.Store.put(bucketSubscriptions, key, r); err != nil {
 		return nil, err
 	}
-	s.startSubscription(r, f, d)
+	s.elog.setCursor(s.startSubscription(r, f, d).key, s.ids.peek()-1)
 	s.cfg.Log.Info("indication subscription created", "filter", r.Filter, "handler", r.Handler, "destination", d.Destination)
 	return s.subInstance(r, d.class())
 }

@@ -154,7 +154,10 @@ func (s *Service) Subscribe(es EventSubscription) (string, error) {
 	s.filters[nameKey(name)], s.dests[nameKey(name)] = f, dr
 	sub := s.startSubscription(sr, f, dr)
 	if replay {
+		s.elog.setCursor(sub.key, after)
 		s.replay(sub, after)
+	} else {
+		s.elog.setCursor(sub.key, s.ids.peek()-1)
 	}
 	s.cfg.Log.Info("ws-eventing subscription created", "id", id, "mode", d.Mode, "notify_to", d.NotifyTo.Address, "query", es.Query)
 	return id, nil
@@ -178,18 +181,15 @@ func (s *Service) parseBookmark(b string) (after uint64, replay bool, err error)
 	return n, true, nil
 }
 
-// replay queues for sub what the history holds after the identifier
-// after; the caller holds s.pubMu and s.mu.
+// replay queues for sub what the log holds after the identifier after;
+// the caller holds s.pubMu and s.mu.
 func (s *Service) replay(sub *subscription, after uint64) {
-	held, gap := s.history.since(after, s.ids.peek())
-	if gap > 0 {
-		sub.queue.lose(gap, reasonHistory, time.Now())
+	held, gap, err := s.elog.since(after, s.ids.peek())
+	if err != nil {
+		s.cfg.Log.Warn("bookmark not replayed", "id", sub.rec.ID, "err", err)
+		return
 	}
-	for _, h := range held {
-		if out, ok := sub.filter.selects(s, h.ind); ok {
-			sub.queue.push(out, h.at)
-		}
-	}
+	s.requeue(sub, held, gap)
 }
 
 // wsmanSub finds an event subscription by identifier.
@@ -267,6 +267,7 @@ func (s *Service) Pull(ctx context.Context, id string, max int, wait time.Durati
 	entries, lost := sub.queue.await(ctx, max, 1)
 	events := toEvents(entries, lost)
 	sub.queue.drop(len(entries), lost)
+	s.delivered(sub, entries)
 	return events, nil
 }
 
@@ -356,4 +357,11 @@ func (s *Service) Heartbeat(id string) (time.Duration, error) {
 		return 0, err
 	}
 	return sub.dest.WSMan.Heartbeat, nil
+}
+
+// delivered moves sub's cursor past the entries it delivered.
+func (s *Service) delivered(sub *subscription, entries []entry) {
+	if len(entries) > 0 && entries[len(entries)-1].ind != nil {
+		s.elog.delivered(sub.key, entries[len(entries)-1].ind)
+	}
 }

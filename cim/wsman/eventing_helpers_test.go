@@ -11,6 +11,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
+	"github.com/virtbridge/virtbridge/cim/cimxml"
 	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/indication/export"
 	"github.com/virtbridge/virtbridge/cim/server"
@@ -57,7 +58,8 @@ func (e *evEnv) start(t *testing.T, o evOptions) {
 		o.history = 1000
 	}
 	ic := &indication.Config{Store: st, QueueSize: 100, RetryAttempts: o.retries, RetryInterval: 5 * time.Millisecond,
-		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(5*time.Second, false), MaxInstances: 20, History: o.history}
+		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(5*time.Second, false), MaxInstances: 20, History: o.history,
+		Codec: indication.Codec{Marshal: cimxml.MarshalInstance, Unmarshal: cimxml.UnmarshalInstance}}
 	a, err := virt.Assemble(virt.Config{Namespace: testNamespace, Version: "t", Ops: e.bed.Backend, Indications: ic}, e.bed.Inventory)
 	if err != nil {
 		t.Fatal(err)

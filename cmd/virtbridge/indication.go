@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/virtbridge/virtbridge/cim/cimxml"
 	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/indication/export"
 	"github.com/virtbridge/virtbridge/cim/wsman"
@@ -35,7 +36,8 @@ func openIndications(cfg Config, log *slog.Logger) (*indicationFace, error) {
 		Store: st, QueueSize: ic.QueueSize, RetryAttempts: ic.RetryAttempts, RetryInterval: ic.RetryInterval,
 		Exporter: export.New(ic.DeliveryTimeout, ic.AllowInsecureTLS), MaxInstances: ic.MaxSubscriptions,
 		Pusher: wsman.NewPusher(ic.DeliveryTimeout, ic.AllowInsecureTLS), History: ic.History,
-		Log: log.With("component", "indications"),
+		Codec: indication.Codec{Marshal: cimxml.MarshalInstance, Unmarshal: cimxml.UnmarshalInstance},
+		Log:   log.With("component", "indications"),
 	}}, nil
 }
 

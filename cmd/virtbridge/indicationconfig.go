@@ -25,7 +25,7 @@ type IndicationsConfig struct {
 
 func defaultIndications() IndicationsConfig {
 	return IndicationsConfig{Enabled: true, QueueSize: 1000, RetryAttempts: 3, RetryInterval: 30 * time.Second,
-		DeliveryTimeout: 10 * time.Second, MaxSubscriptions: 100, History: 10000}
+		DeliveryTimeout: 10 * time.Second, MaxSubscriptions: 100, History: 1000}
 }
 
 // storeFile is the bbolt file of the subscriptions, by default in the
