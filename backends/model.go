@@ -53,8 +53,17 @@ type Network struct {
 
 // Domain is one virtual machine. Slices are owned by the snapshot that holds
 // the Domain and must not be modified by readers.
+//
+// BIOSUUID is the UUID the guest's SMBIOS shows: the domain UUID under
+// libvirt unless <sysinfo> says otherwise, vSphere's config.uuid (which a
+// clone may share). GuestOS is the guest operating system the hypervisor
+// is configured for, not what the guest reports: vSphere's guest OS name,
+// libvirt's libosinfo OS identifier. Unsupported are the power operations
+// the backend cannot carry out on the domain in any state, which front
+// ends neither offer nor attempt; the zero value supports them all.
 type Domain struct {
-	UUID        string        `json:"uuid"` // lower-case RFC 4122 text form; the join key everywhere
+	UUID        string        `json:"uuid"`     // lower-case RFC 4122 text form; the join key everywhere
+	BIOSUUID    string        `json:"biosUuid"` // lower case; "" when unknown
 	Name        string        `json:"name"`
 	Title       string        `json:"title"`
 	Description string        `json:"description"` // free-form notes
@@ -63,7 +72,8 @@ type Domain struct {
 	Persistent  bool          `json:"persistent"`
 	Autostart   bool          `json:"autostart"`
 	ManagedSave bool          `json:"managedSave"`
-	OSType      string        `json:"osType"` // e.g. "hvm", "linux", "exe"
+	OSType      string        `json:"osType"`  // e.g. "hvm", "linux", "exe"
+	GuestOS     string        `json:"guestOS"` // "" when the configuration does not say
 	Arch        string        `json:"arch"`
 	VCPUs       int           `json:"vcpus"` // current
 	MaxVCPUs    int           `json:"maxVcpus"`
@@ -75,6 +85,7 @@ type Domain struct {
 	Disks       []Disk        `json:"disks"`
 	NICs        []NIC         `json:"nics"`
 	Snapshots   []Snapshot    `json:"snapshots"` // oldest first
+	Unsupported PowerOps      `json:"unsupportedOps"`
 }
 
 // Snapshot is a saved point of a domain.

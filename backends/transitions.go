@@ -1,6 +1,9 @@
 package backends
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // PowerOp is a state-changing operation on a domain.
 type PowerOp uint8
@@ -76,4 +79,46 @@ func (op PowerOp) Apply(ctx context.Context, ops Operations, uuid string) error 
 		return Errorf(op.String(), uuid, ErrInvalidArgument, "unknown power operation %d", op)
 	}
 	return call(ctx, uuid)
+}
+
+// PowerOps is a set of power operations.
+type PowerOps uint16
+
+// PowerOpsOf is the set of ops.
+func PowerOpsOf(ops ...PowerOp) PowerOps {
+	var s PowerOps
+	for _, op := range ops {
+		s |= 1 << op
+	}
+	return s
+}
+
+// Has reports whether op is in the set.
+func (s PowerOps) Has(op PowerOp) bool { return s&(1<<op) != 0 }
+
+// List is the set's operations in PowerOp order.
+func (s PowerOps) List() []PowerOp {
+	var out []PowerOp
+	for op := OpStart; op <= OpManagedSave; op++ {
+		if s.Has(op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// MarshalJSON lists the operations by name, e.g. ["suspend","resume"].
+func (s PowerOps) MarshalJSON() ([]byte, error) {
+	names := []string{}
+	for _, op := range s.List() {
+		names = append(names, op.String())
+	}
+	return json.Marshal(names)
+}
+
+// Allows reports whether op may be applied to d now: the backend supports
+// it for d and d's state allows it. Front ends decide with this what to
+// offer and what to refuse before calling the backend.
+func (d *Domain) Allows(op PowerOp) bool {
+	return !d.Unsupported.Has(op) && op.Allows(d.State)
 }

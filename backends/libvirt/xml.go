@@ -38,6 +38,18 @@ type domainXML struct {
 	} `xml:"cputune>vcpupin"`
 	Disks      []diskXML `xml:"devices>disk"`
 	Interfaces []nicXML  `xml:"devices>interface"`
+	Sysinfo    []struct {
+		Type   string `xml:"type,attr"`
+		System []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:",chardata"`
+		} `xml:"system>entry"`
+	} `xml:"sysinfo"`
+	Metadata struct {
+		OS struct {
+			ID string `xml:"id,attr"`
+		} `xml:"http://libosinfo.org/xmlns/libvirt/domain/1.0 libosinfo>os"`
+	} `xml:"metadata"`
 }
 
 type memoryXML struct {
@@ -96,6 +108,7 @@ func fromXML(doc string, d *backends.Domain) error {
 	}
 	d.Name, d.UUID, d.Title, d.Description = x.Name, strings.ToLower(x.UUID), x.Title, x.Description
 	d.OSType, d.Arch = strings.TrimSpace(x.OS.Type.Value), x.OS.Type.Arch
+	d.BIOSUUID, d.GuestOS = biosUUID(&x), strings.TrimSpace(x.Metadata.OS.ID)
 	if x.VCPU != nil {
 		if x.VCPU.Value > maxVCPUs || x.VCPU.Current > maxVCPUs {
 			return fmt.Errorf("domain XML has %d vCPUs (current %d), want at most %d", x.VCPU.Value, x.VCPU.Current, maxVCPUs)
@@ -128,6 +141,24 @@ func fromXML(doc string, d *backends.Domain) error {
 		d.NICs = append(d.NICs, nic(&x.Interfaces[i]))
 	}
 	return nil
+}
+
+// biosUUID is the UUID the guest's SMBIOS shows: the <sysinfo
+// type='smbios'> system uuid entry when there is one (libvirt makes it
+// agree with the domain UUID), else the domain UUID, which is what QEMU
+// and the other drivers give SMBIOS.
+func biosUUID(x *domainXML) string {
+	for _, si := range x.Sysinfo {
+		if si.Type != "smbios" {
+			continue
+		}
+		for _, e := range si.System {
+			if e.Name == "uuid" && strings.TrimSpace(e.Value) != "" {
+				return strings.ToLower(strings.TrimSpace(e.Value))
+			}
+		}
+	}
+	return strings.ToLower(x.UUID)
 }
 
 // vcpus lists the active vCPUs with their pinning: a <vcpupin> wins over

@@ -185,6 +185,7 @@ func TestFromXML(t *testing.T) {
 		xml:  qemuXML,
 		want: backends.Domain{
 			UUID:        "4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+			BIOSUUID:    "4dea22b3-1d52-d8f3-2516-782e98ab3fa0", // no <sysinfo>: the domain UUID
 			Name:        "web-01",
 			Title:       "Web server <prod> & friends",
 			Description: "front end, rack 4",
@@ -216,6 +217,7 @@ func TestFromXML(t *testing.T) {
 		xml:  testDefaultXML,
 		want: backends.Domain{
 			UUID:      "6695eb01-f6a4-8304-79aa-97f2502e193f",
+			BIOSUUID:  "6695eb01-f6a4-8304-79aa-97f2502e193f",
 			Name:      "test",
 			OSType:    "hvm",
 			Arch:      "i686",
@@ -232,6 +234,7 @@ func TestFromXML(t *testing.T) {
 		xml:  lxcXML,
 		want: backends.Domain{
 			UUID:     "b2a1c3d4-0000-4000-8000-00000000c0de",
+			BIOSUUID: "b2a1c3d4-0000-4000-8000-00000000c0de",
 			Name:     "ct1",
 			OSType:   "exe",
 			Arch:     "x86_64",
@@ -265,6 +268,35 @@ func TestFromXML(t *testing.T) {
 		xml: `<domain type='kvm'><name>p</name><vcpu>2</vcpu>
 			<cputune><vcpupin vcpu='18446744073709551615' cpuset='1'/><vcpupin vcpu='2' cpuset='1'/></cputune></domain>`,
 		want: backends.Domain{Name: "p", VCPUs: 2, MaxVCPUs: 2, VCPUInfo: []backends.VCPU{{Number: 0}, {Number: 1}}},
+	}, {
+		// A QEMU guest given its SMBIOS identity and its OS: the smbios
+		// sysinfo's system uuid (libvirt keeps it equal to <uuid>; here in
+		// the upper case some tools write) and libosinfo's metadata, among
+		// other sysinfo and metadata.
+		name: "sysinfo and libosinfo",
+		xml: `<domain type='kvm'><name>g</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>
+			<metadata>
+			  <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
+			    <libosinfo:os id="http://fedoraproject.org/fedora/38"/>
+			  </libosinfo:libosinfo>
+			  <app:libosinfo xmlns:app="http://example.com/app/1"><app:os id="http://example.com/not-this"/></app:libosinfo>
+			</metadata>
+			<sysinfo type='fwcfg'><entry name='opt/com.example/uuid'>not-this</entry></sysinfo>
+			<sysinfo type='smbios'>
+			  <bios><entry name='vendor'>LENOVO</entry></bios>
+			  <system><entry name='manufacturer'>Fedora</entry><entry name='uuid'>
+			    C7A5FDBD-EDAF-9455-926A-D65C16DB1809 </entry></system>
+			</sysinfo></domain>`,
+		want: backends.Domain{Name: "g", UUID: "c7a5fdbd-edaf-9455-926a-d65c16db1809", BIOSUUID: "c7a5fdbd-edaf-9455-926a-d65c16db1809",
+			GuestOS: "http://fedoraproject.org/fedora/38", VCPUInfo: []backends.VCPU{}},
+	}, {
+		// libvirt refuses a sysinfo uuid unlike <uuid>; were one there, it
+		// is what the guest sees.
+		name: "sysinfo uuid of its own",
+		xml: `<domain type='kvm'><name>s</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>
+			<sysinfo type='smbios'><system><entry name='uuid'>00000000-0000-4000-8000-000000000001</entry></system></sysinfo></domain>`,
+		want: backends.Domain{Name: "s", UUID: "c7a5fdbd-edaf-9455-926a-d65c16db1809", BIOSUUID: "00000000-0000-4000-8000-000000000001",
+			VCPUInfo: []backends.VCPU{}},
 	}, {
 		name: "upper bound of vCPUs",
 		xml:  fmt.Sprintf(`<domain type='kvm'><name>big</name><vcpu current='1'>%d</vcpu></domain>`, maxVCPUs),

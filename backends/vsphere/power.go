@@ -92,7 +92,8 @@ func (b *Backend) ManagedSave(ctx context.Context, uuid string) error {
 }
 
 // Suspend would pause the vCPUs, which vSphere cannot do: its suspend
-// saves the VM to disk, which is ManagedSave here.
+// saves the VM to disk, which is ManagedSave here. The model's
+// Unsupported says so (unsupportedOps), so front ends do not ask.
 func (b *Backend) Suspend(_ context.Context, uuid string) error {
 	return backends.Errorf("suspend", uuid, backends.ErrNotSupported, "vSphere cannot pause a VM; suspend it to disk (managed save) instead")
 }

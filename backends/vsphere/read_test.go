@@ -119,6 +119,14 @@ func compareVM(t *testing.T, d *backends.Domain, vm *mo.VirtualMachine, h backen
 		!d.Persistent || d.OSType != "hvm" || len(d.VCPUInfo) != d.VCPUs {
 		t.Errorf("domain %+v\ndoes not match VM %s: %s, %d vCPUs, %d MiB", d, vm.Name, vm.Runtime.PowerState, c.Hardware.NumCPU, c.Hardware.MemoryMB)
 	}
+	// The guest identity: the BIOS UUID (distinct from the instance UUID)
+	// and the configured guest OS; vSphere cannot pause.
+	if d.BIOSUUID != strings.ToLower(c.Uuid) || c.Uuid == "" || d.BIOSUUID == d.UUID || d.GuestOS != c.GuestFullName || c.GuestFullName == "" {
+		t.Errorf("%s: BIOS UUID %q, guest OS %q; want %q (instance UUID %q), %q", vm.Name, d.BIOSUUID, d.GuestOS, c.Uuid, d.UUID, c.GuestFullName)
+	}
+	if !d.Unsupported.Has(backends.OpSuspend) || !d.Unsupported.Has(backends.OpResume) || len(d.Unsupported.List()) != 2 {
+		t.Errorf("%s: unsupported operations %v, want suspend and resume", vm.Name, d.Unsupported.List())
+	}
 	if d.State == backends.StateRunning && vm.Runtime.BootTime != nil && !d.StartTime.Equal(*vm.Runtime.BootTime) {
 		t.Errorf("%s: start time %v, want %v", vm.Name, d.StartTime, *vm.Runtime.BootTime)
 	}

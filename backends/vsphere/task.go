@@ -56,7 +56,8 @@ func (b *Backend) wait(ctx context.Context, op, target string, t *object.Task, e
 
 // waitTask follows a task's info through a collector of its own (so
 // concurrent waits do not share one), every call bounded: govmomi's own
-// wait cleans up without a deadline.
+// wait cleans up without a deadline. The task's progress goes to the
+// reporter ctx carries (backends.WithProgress).
 func (b *Backend) waitTask(ctx context.Context, vc *vim25.Client, ref types.ManagedObjectReference) (*types.TaskInfo, error) {
 	pc, err := property.DefaultCollector(vc).Create(ctx)
 	if err != nil {
@@ -87,9 +88,14 @@ func (b *Backend) waitTask(ctx context.Context, vc *vim25.Client, ref types.Mana
 		for _, fs := range res.Returnval.FilterSet {
 			for _, ou := range fs.ObjectSet {
 				for _, c := range ou.ChangeSet {
-					if info, ok := c.Val.(types.TaskInfo); ok && info.State == types.TaskInfoStateSuccess {
+					info, ok := c.Val.(types.TaskInfo)
+					switch {
+					case ok && info.State == types.TaskInfoStateRunning && info.Progress > 0:
+						// 0 is also "not known" (the property is optional).
+						backends.ReportProgress(ctx, int(info.Progress))
+					case ok && info.State == types.TaskInfoStateSuccess:
 						return &info, nil
-					} else if ok && info.State == types.TaskInfoStateError {
+					case ok && info.State == types.TaskInfoStateError:
 						f := info.Error
 						if f == nil {
 							f = &types.LocalizedMethodFault{Fault: &types.SystemError{}, LocalizedMessage: "the task failed"}

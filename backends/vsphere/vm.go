@@ -11,7 +11,7 @@ import (
 
 // vmProps are what a VM read asks for.
 var vmProps = []string{
-	"name", "config.instanceUuid", "config.uuid", "config.template", "config.guestId", "config.annotation",
+	"name", "config.instanceUuid", "config.uuid", "config.template", "config.guestId", "config.guestFullName", "config.annotation",
 	"config.hardware", "config.cpuAffinity", "runtime.powerState", "runtime.host", "runtime.bootTime", "snapshot",
 }
 
@@ -35,10 +35,17 @@ type hostCtx struct {
 	nets      *netIndex
 }
 
+// unsupportedOps are the model's power operations vSphere lacks: it
+// cannot pause a VM's vCPUs (its suspend saves the VM to disk, which is
+// the model's managed save).
+const unsupportedOps = backends.PowerOps(1<<backends.OpSuspend | 1<<backends.OpResume)
+
 // domainOf maps a VM. The UUID is the instance UUID (vCenter's identity
-// of the VM, unique across it); the BIOS UUID has no place in the model.
+// of the VM, unique across it); BIOSUUID is config.uuid, what the guest's
+// SMBIOS shows and what a clone may duplicate.
 func domainOf(vm *mo.VirtualMachine, hc hostCtx) backends.Domain {
-	d := backends.Domain{Name: unescapeName(vm.Name), Persistent: true, OSType: "hvm", Disks: []backends.Disk{}, NICs: []backends.NIC{}, Snapshots: []backends.Snapshot{}}
+	d := backends.Domain{Name: unescapeName(vm.Name), Persistent: true, OSType: "hvm", Unsupported: unsupportedOps,
+		Disks: []backends.Disk{}, NICs: []backends.NIC{}, Snapshots: []backends.Snapshot{}}
 	d.State, d.ManagedSave = powerState(vm.Runtime.PowerState)
 	d.StateReason = string(vm.Runtime.PowerState)
 	d.Autostart = hc.autostart[vm.Self.Value]
@@ -50,7 +57,9 @@ func domainOf(vm *mo.VirtualMachine, hc hostCtx) backends.Domain {
 		return d // still being created, or inaccessible
 	}
 	d.UUID = strings.ToLower(c.InstanceUuid)
+	d.BIOSUUID = strings.ToLower(c.Uuid)
 	d.Description = c.Annotation
+	d.GuestOS = guestOS(c.GuestFullName, c.GuestId)
 	d.Arch = guestArch(c.GuestId)
 	d.VCPUs, d.MaxVCPUs = int(c.Hardware.NumCPU), int(c.Hardware.NumCPU)
 	d.MemoryKiB = uint64(max(c.Hardware.MemoryMB, 0)) * 1024
@@ -75,6 +84,18 @@ func domainOf(vm *mo.VirtualMachine, hc hostCtx) backends.Domain {
 	}
 	d.Snapshots = snapshotsOf(vm.Snapshot)
 	return d
+}
+
+// guestOS is the guest OS the VM is configured for: its full name
+// ("Ubuntu Linux (64-bit)"), else its identifier ("ubuntu64Guest"). What
+// VMware Tools report running (guest.guestFullName) is left out on
+// purpose: RFC 7666's vmOSType is the OS the hypervisor assumes, and the
+// reported one comes and goes with the Tools.
+func guestOS(fullName, id string) string {
+	if fullName != "" {
+		return fullName
+	}
+	return id
 }
 
 // guestArch guesses the guest's architecture from its configured guest

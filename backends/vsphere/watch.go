@@ -18,7 +18,8 @@ import (
 // the backend model shows, less counters. config.changeVersion moves with
 // every reconfiguration, whichever property it touched.
 var vmWatchProps = []string{
-	"name", "config.instanceUuid", "config.template", "config.changeVersion", "config.annotation", "config.cpuAffinity",
+	"name", "config.instanceUuid", "config.uuid", "config.template", "config.changeVersion", "config.annotation", "config.cpuAffinity",
+	"config.guestId", "config.guestFullName",
 	"config.hardware.numCPU", "config.hardware.memoryMB", "config.hardware.device",
 	"runtime.powerState", "runtime.host", "snapshot",
 }

@@ -40,7 +40,8 @@ func (st *vmState) visible(host types.ManagedObjectReference) bool {
 
 // configProps are the watched paths whose changes are configuration
 // changes with no event kind of their own.
-var configProps = []string{"config.annotation", "config.cpuAffinity", "config.hardware.numCPU", "config.hardware.memoryMB", "snapshot", "config.changeVersion"}
+var configProps = []string{"config.uuid", "config.guestId", "config.guestFullName", "config.annotation", "config.cpuAffinity",
+	"config.hardware.numCPU", "config.hardware.memoryMB", "snapshot", "config.changeVersion"}
 
 // vm takes in one VM's update.
 func (w *watcher) vm(ou types.ObjectUpdate, seed bool) {

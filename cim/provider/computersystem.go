@@ -14,6 +14,10 @@ const (
 	classComputerSystem = "VB_ComputerSystem"
 )
 
+// identifyingGUID is the IdentifyingDescriptions entry for a system's
+// SMBIOS UUID in OtherIdentifyingInfo (DSP1052, Computer System profile).
+const identifyingGUID = "CIM:GUID"
+
 // Schema is the repository of mof/ and the namespace the profiles live in.
 type Schema struct {
 	Repo      *cim.Repository
@@ -79,6 +83,12 @@ func (s Schema) VirtualSystem(d *backends.Domain, now time.Time) (*cim.Instance,
 	if d.Title != "" {
 		inst.Set("Description", cim.String(d.Title))
 	}
+	if d.BIOSUUID != "" {
+		// The SMBIOS UUID the guest sees, as DSP1052 (Computer System
+		// profile) identifies a system by it: "CIM:GUID".
+		inst.Set("OtherIdentifyingInfo", cim.Strings(d.BIOSUUID))
+		inst.Set("IdentifyingDescriptions", cim.Strings(identifyingGUID))
+	}
 	inst.Set("EnabledState", cim.Uint16(st.enabled))
 	inst.Set("RequestedState", cim.Uint16(requestedNotApplicable))
 	enabledDefault := uint16(enabledDisabled)
@@ -96,7 +106,7 @@ func (s Schema) VirtualSystem(d *backends.Domain, now time.Time) (*cim.Instance,
 		operating = jobOperating[kind]
 	}
 	inst.Set("OperatingStatus", cim.Uint16(operating))
-	inst.Set("AvailableRequestedStates", uint16s(availableRequestedStates(d.State)))
+	inst.Set("AvailableRequestedStates", uint16s(availableRequestedStates(d)))
 	var onTime uint64
 	if d.State.Active() && !d.StartTime.IsZero() {
 		onTime = uint64(now.Sub(d.StartTime).Milliseconds())

@@ -20,7 +20,7 @@ func (s Schema) jobInstance(j *Job, now time.Time) (*cim.Instance, error) {
 		return nil, err
 	}
 	j.mu.Lock()
-	state, finished, jerr := j.state, j.finished, j.err
+	state, finished, jerr, percent := j.state, j.finished, j.err, j.percent
 	j.mu.Unlock()
 	inst.Set("InstanceID", cim.String(j.ID))
 	inst.Set("Name", cim.String(j.Name))
@@ -37,7 +37,6 @@ func (s Schema) jobInstance(j *Job, now time.Time) (*cim.Instance, error) {
 		inst.Set("StartTime", cim.DatetimeValue(t))
 	}
 	end := now
-	percent := uint16(0)
 	status := "running"
 	if !finished.IsZero() {
 		end, percent, status = finished, 100, "completed"
@@ -53,7 +52,12 @@ func (s Schema) jobInstance(j *Job, now time.Time) (*cim.Instance, error) {
 		inst.Set("ErrorCode", cim.Uint16(1))
 		inst.Set("ErrorDescription", cim.String(jerr.Error()))
 	}
-	inst.Set("PercentComplete", cim.Uint16(percent))
+	// While running, what the operation last reported (vSphere tasks
+	// report, libvirt calls do not); unknown stays NULL rather than a 0
+	// that would claim nothing is done. A finished job is 100.
+	if percent >= 0 {
+		inst.Set("PercentComplete", cim.Uint16(uint16(percent)))
+	}
 	inst.Set("JobStatus", cim.String(status))
 	return s.finish(classJob, inst)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/cim"
 )
 
@@ -53,6 +54,7 @@ type Job struct {
 
 	mu       sync.Mutex
 	state    uint16
+	percent  int // last progress the operation reported; -1 for none
 	finished time.Time
 	err      error
 	done     chan struct{}
@@ -73,14 +75,15 @@ func (js *Jobs) Close() { js.stop() }
 // then is not kept (DSP1057: completed at once, return 0) and its error
 // is returned; otherwise the job is kept and returned for the client to
 // follow; with a window of 0 or less it is always kept. fn runs with a
-// context bounded by limit.
+// context bounded by limit, carrying a progress reporter
+// (backends.WithProgress) that becomes the job's PercentComplete.
 func (js *Jobs) Run(name, kind string, target cim.ObjectPath, window, limit time.Duration, fn func(context.Context) error) (*Job, error) {
-	j := &Job{Name: name, Kind: kind, Target: target, Started: time.Now(), state: jobRunning, done: make(chan struct{})}
+	j := &Job{Name: name, Kind: kind, Target: target, Started: time.Now(), state: jobRunning, percent: -1, done: make(chan struct{})}
 	js.track(j)
 	go func() {
 		ctx, cancel := context.WithTimeout(js.base, limit)
 		defer cancel()
-		err := fn(ctx)
+		err := fn(backends.WithProgress(ctx, j.progress))
 		j.mu.Lock()
 		j.err, j.finished = err, time.Now()
 		j.state = jobCompleted
@@ -179,6 +182,13 @@ func (js *Jobs) find(id string) (*Job, bool) {
 	return nil, false
 }
 
+// progress takes in the operation's report of how far it has got.
+func (j *Job) progress(percent int) {
+	j.mu.Lock()
+	j.percent = percent
+	j.mu.Unlock()
+}
+
 // Wait blocks until the job ends or ctx does.
 func (j *Job) Wait(ctx context.Context) error {
 	select {
@@ -187,4 +197,11 @@ func (j *Job) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// lastProgress is the progress the operation last reported, -1 for none.
+func (j *Job) lastProgress() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.percent
 }

@@ -48,7 +48,7 @@ func (js *Jobs) ended(j *Job) {
 
 // JobInstances are the VB_ConcreteJob of ev's job before and after the
 // change: before is nil for a job just kept; for one that ended it is the
-// job as it was while running.
+// job as it was while running, with the progress it last reported.
 func (s Schema) JobInstances(ev JobEvent) (before, after *cim.Instance, err error) {
 	after, err = s.jobInstance(ev.Job, ev.Time)
 	if err != nil || !ev.Ended {
@@ -62,7 +62,10 @@ func (s Schema) JobInstances(ev JobEvent) (before, after *cim.Instance, err erro
 		case "JobState":
 			pv.Value = cim.Uint16(jobRunning)
 		case "PercentComplete":
-			pv.Value = cim.Uint16(0)
+			pv.Value = cim.Null(cim.TypeUint16)
+			if p := ev.Job.lastProgress(); p >= 0 {
+				pv.Value = cim.Uint16(uint16(p))
+			}
 		case "JobStatus":
 			pv.Value = cim.String("running")
 		}

@@ -161,11 +161,15 @@ func (v *View) requestStateChange(env Env, inst *cim.Instance, in map[string]cim
 	if !ok || !isUint || req > 0xffff {
 		return ret(rscInvalidParameter, nil)
 	}
-	op, supported, allowed := RequestedStateOp(uint16(req), d.State)
-	if !supported {
+	op, verdict := requestedStateOp(uint16(req), d)
+	switch verdict {
+	case requestUnknown:
 		return ret(rscInvalidParameter, nil)
-	}
-	if !allowed {
+	case requestUnsupported:
+		// Refused before the backend is asked: the model says it cannot
+		// (the VM's capabilities do not list the state either).
+		return cim.Value{}, nil, fmt.Errorf("RequestStateChange(%d): the hypervisor of %s cannot do that in any state: %w", req, d.Name, cim.ErrNotSupported)
+	case requestInvalidChange:
 		return ret(rscInvalidTransition, nil)
 	}
 	uuid := d.UUID

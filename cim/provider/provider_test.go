@@ -69,6 +69,11 @@ func TestVirtualSystems(t *testing.T) {
 		if got := get("AvailableRequestedStates").String(); got != arr(w.available) {
 			t.Errorf("%s (%s): AvailableRequestedStates %s, want %s", p.Name, p.State, got, arr(w.available))
 		}
+		// The BIOS UUID as DSP1052 identifies a system; the test driver's
+		// is the domain UUID.
+		if got, want := get("OtherIdentifyingInfo").String()+" "+get("IdentifyingDescriptions").String(), `{"`+p.UUID+`"} {"CIM:GUID"}`; got != want {
+			t.Errorf("%s: identifying info %s, want %s", p.Name, got, want)
+		}
 		if !strings.Contains(inst.Path.String(), `Name="`+p.UUID+`"`) || inst.Path.ClassName != "VB_ComputerSystem" {
 			t.Errorf("path %s", inst.Path.String())
 		}
@@ -79,33 +84,51 @@ func itoa(x uint16) string { return strings.TrimSpace(cim.Uint16(x).String()) }
 
 func arr(xs []uint16) string { return uint16s(xs).String() }
 
-// TestRequestedStateOp is DSP1057 §8.1.1's answer for each request.
+// TestRequestedStateOp is DSP1057 §8.1.1's answer for each request, for
+// a domain whose backend does everything and for one that cannot pause
+// (vSphere's).
 func TestRequestedStateOp(t *testing.T) {
+	noPause := backends.PowerOpsOf(backends.OpSuspend, backends.OpResume)
 	cases := []struct {
-		req           uint16
-		from          backends.State
-		op            backends.PowerOp
-		supported, ok bool
+		req         uint16
+		from        backends.State
+		unsupported backends.PowerOps
+		op          backends.PowerOp
+		verdict     requestVerdict
 	}{
-		{2, backends.StateShutOff, backends.OpStart, true, true},
-		{2, backends.StatePaused, backends.OpResume, true, true},
-		{2, backends.StateRunning, 0, true, false}, // 4097
-		{9, backends.StateRunning, backends.OpSuspend, true, true},
-		{9, backends.StateShutOff, 0, true, false},
-		{3, backends.StatePaused, backends.OpDestroy, true, true},
-		{6, backends.StateRunning, backends.OpManagedSave, true, true},
-		{10, backends.StateRunning, backends.OpReboot, true, true},
-		{11, backends.StatePaused, backends.OpReset, true, true},
-		{7, backends.StateRunning, 0, false, false}, // not a supported value: 5
+		{2, backends.StateShutOff, 0, backends.OpStart, requestOK},
+		{2, backends.StatePaused, 0, backends.OpResume, requestOK},
+		{2, backends.StateRunning, 0, 0, requestInvalidChange}, // 4097
+		{9, backends.StateRunning, 0, backends.OpSuspend, requestOK},
+		{9, backends.StateShutOff, 0, 0, requestInvalidChange},
+		{3, backends.StatePaused, 0, backends.OpDestroy, requestOK},
+		{6, backends.StateRunning, 0, backends.OpManagedSave, requestOK},
+		{10, backends.StateRunning, 0, backends.OpReboot, requestOK},
+		{11, backends.StatePaused, 0, backends.OpReset, requestOK},
+		{7, backends.StateRunning, 0, 0, requestUnknown}, // not a value offered: 5
+		// Without pause: Quiesce in no state, Enabled still by start.
+		{9, backends.StateRunning, noPause, 0, requestUnsupported},
+		{9, backends.StateShutOff, noPause, 0, requestUnsupported},
+		{2, backends.StateShutOff, noPause, backends.OpStart, requestOK},
+		{2, backends.StateRunning, noPause, 0, requestInvalidChange},
+		{6, backends.StateRunning, noPause, backends.OpManagedSave, requestOK},
+		{7, backends.StateRunning, noPause, 0, requestUnknown},
 	}
 	for _, c := range cases {
-		op, sup, ok := RequestedStateOp(c.req, c.from)
-		if op != c.op || sup != c.supported || ok != c.ok {
-			t.Errorf("RequestedState %d from %v: %v %v %v, want %v %v %v", c.req, c.from, op, sup, ok, c.op, c.supported, c.ok)
+		d := &backends.Domain{State: c.from, Unsupported: c.unsupported}
+		op, v := requestedStateOp(c.req, d)
+		if op != c.op || v != c.verdict {
+			t.Errorf("RequestedState %d from %v without %v: %v, verdict %d; want %v, %d", c.req, c.from, c.unsupported.List(), op, v, c.op, c.verdict)
 		}
 	}
-	if got := requestedStatesSupported(); !slices.Equal(got, []uint16{2, 3, 4, 6, 9, 10, 11}) {
+	if got := requestedStatesSupported(&backends.Domain{}); !slices.Equal(got, []uint16{2, 3, 4, 6, 9, 10, 11}) {
 		t.Errorf("RequestedStatesSupported %v", got)
+	}
+	if got := requestedStatesSupported(&backends.Domain{Unsupported: noPause}); !slices.Equal(got, []uint16{2, 3, 4, 6, 10, 11}) {
+		t.Errorf("RequestedStatesSupported without pause %v", got)
+	}
+	if got := availableRequestedStates(&backends.Domain{State: backends.StateRunning, Unsupported: noPause}); !slices.Equal(got, []uint16{3, 4, 6, 10, 11}) {
+		t.Errorf("AvailableRequestedStates of a running VM without pause %v", got)
 	}
 }
 

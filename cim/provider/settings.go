@@ -136,6 +136,11 @@ func (s Schema) SystemSettings(d *backends.Domain) (*cim.Instance, error) {
 	if d.Description != "" {
 		inst.Set("Notes", cim.Strings(strings.Split(d.Description, "\n")...)) // a line each
 	}
+	if d.GuestOS != "" {
+		// Our own property: the DMTF subset has no guest OS in a VSSD
+		// (CIM_OperatingSystem.OSType's value map would lose the name).
+		inst.Set("GuestOS", cim.String(d.GuestOS))
+	}
 	return s.finish(classVSSD, inst)
 }
 

@@ -3,7 +3,11 @@
 // a snapshot, for CIM-XML and WS-Management alike.
 package provider
 
-import "github.com/virtbridge/virtbridge/backends"
+import (
+	"slices"
+
+	"github.com/virtbridge/virtbridge/backends"
+)
 
 // CIM_EnabledLogicalElement.EnabledState and RequestedState values
 // (DSP1057 §7.1.2, CIM_EnabledLogicalElement ValueMap).
@@ -115,30 +119,45 @@ var requestedStates = []struct {
 	{requestedReset, []backends.PowerOp{backends.OpReset}},
 }
 
-// RequestedStateOp is the operation that takes a domain in state s to the
-// requested state; ok is false when s does not allow it (DSP1057's 4097,
-// Invalid State Transition) or the value is not a supported state.
-func RequestedStateOp(requested uint16, s backends.State) (op backends.PowerOp, supported, ok bool) {
+// requestVerdict is what a RequestedState value means for one domain.
+type requestVerdict uint8
+
+const (
+	requestOK            requestVerdict = iota
+	requestUnknown                      // not a state RequestStateChange offers (5, Invalid Parameter)
+	requestUnsupported                  // the domain's backend cannot do it in any state (CIM_ERR_NOT_SUPPORTED)
+	requestInvalidChange                // the domain's state does not allow it now (4097)
+)
+
+// requestedStateOp is the operation that takes d to the requested state,
+// and whether it may be asked now: the backend must support one of the
+// operations for the value (Domain.Unsupported), and d's state allow it.
+func requestedStateOp(requested uint16, d *backends.Domain) (backends.PowerOp, requestVerdict) {
 	for _, r := range requestedStates {
 		if r.state != requested {
 			continue
 		}
+		verdict := requestUnsupported
 		for _, op := range r.ops {
-			if op.Allows(s) {
-				return op, true, true
+			if d.Unsupported.Has(op) {
+				continue
 			}
+			if d.Allows(op) {
+				return op, requestOK
+			}
+			verdict = requestInvalidChange
 		}
-		return 0, true, false
+		return 0, verdict
 	}
-	return 0, false, false
+	return 0, requestUnknown
 }
 
-// availableRequestedStates lists the RequestedState values the domain's
-// current state allows, in the table's order.
-func availableRequestedStates(s backends.State) []uint16 {
-	var out []uint16
+// availableRequestedStates lists the RequestedState values d's current
+// state allows, in the table's order.
+func availableRequestedStates(d *backends.Domain) []uint16 {
+	out := []uint16{}
 	for _, r := range requestedStates {
-		if _, _, ok := RequestedStateOp(r.state, s); ok {
+		if _, v := requestedStateOp(r.state, d); v == requestOK {
 			out = append(out, r.state)
 		}
 	}
@@ -146,11 +165,14 @@ func availableRequestedStates(s backends.State) []uint16 {
 }
 
 // requestedStatesSupported is every RequestedState value the provider
-// handles (CIM_EnabledLogicalElementCapabilities.RequestedStatesSupported).
-func requestedStatesSupported() []uint16 {
-	out := make([]uint16, len(requestedStates))
-	for i, r := range requestedStates {
-		out[i] = r.state
+// handles for d, whatever its state: those with an operation d's backend
+// supports (CIM_EnabledLogicalElementCapabilities.RequestedStatesSupported).
+func requestedStatesSupported(d *backends.Domain) []uint16 {
+	out := []uint16{}
+	for _, r := range requestedStates {
+		if slices.ContainsFunc(r.ops, func(op backends.PowerOp) bool { return !d.Unsupported.Has(op) }) {
+			out = append(out, r.state)
+		}
 	}
 	return out
 }

@@ -17,7 +17,7 @@ const (
 )
 
 // VMCapabilities is d's VB_EnabledLogicalElementCapabilities, from the
-// state table (states.go). Renaming is not offered: the read side changes
+// state table (states.go) less what d's backend cannot do. Renaming is not offered: the read side changes
 // nothing.
 func (s Schema) VMCapabilities(d *backends.Domain) (*cim.Instance, error) {
 	inst, err := s.newInstance(classVMCaps)
@@ -26,7 +26,7 @@ func (s Schema) VMCapabilities(d *backends.Domain) (*cim.Instance, error) {
 	}
 	inst.Set("InstanceID", cim.String(vmCapsPrefix+d.UUID))
 	inst.Set("ElementName", cim.String("Capabilities of "+d.Name))
-	inst.Set("RequestedStatesSupported", uint16s(requestedStatesSupported()))
+	inst.Set("RequestedStatesSupported", uint16s(requestedStatesSupported(d)))
 	inst.Set("ElementNameEditSupported", cim.Bool(false))
 	return s.finish(classVMCaps, inst)
 }

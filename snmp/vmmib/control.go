@@ -80,17 +80,20 @@ func (c *Control) set(uuid string, s controlState) {
 	c.mu.Unlock()
 }
 
-// test is phase one: the action must exist and the VM's state (as of this
-// snapshot) must allow it (backends' transition table).
+// test is phase one: the action must exist, the VM's backend must support
+// it (Domain.Unsupported) and the VM's state (as of this snapshot) allow
+// it (backends' transition table). An action the backend can never carry
+// out is wrongValue (RFC 3416 §4.2.5: under no circumstances), one the
+// state forbids now inconsistentValue.
 func (c *Control) test(r *vmRow, vb mib.Varbind) gosnmp.SNMPError {
 	v, _ := vb.Value.(int)
 	op, ok := controlOps[v]
 	switch {
-	case !ok:
+	case !ok || r.d.Unsupported.Has(op):
 		return gosnmp.WrongValue
 	case c.get(r.d.UUID).status == statusInProgress:
 		return gosnmp.InconsistentValue // one request at a time per VM
-	case !op.Allows(r.d.State):
+	case !r.d.Allows(op):
 		return gosnmp.InconsistentValue
 	}
 	return gosnmp.NoError

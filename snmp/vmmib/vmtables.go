@@ -45,6 +45,18 @@ func uuidOctets(u string) []byte {
 	return b
 }
 
+// osType is vmOSType (RFC 7666 §6): "the operating system the hypervisor
+// assumes to be running when the virtual machine is started", which is
+// the configured guest OS when the backend knows it; else the OS type
+// libvirt reports ("hvm", "exe"), as before. SnmpAdminString (SIZE
+// (0..255)): cut on a character boundary.
+func osType(d *backends.Domain) string {
+	if d.GuestOS != "" {
+		return truncate(d.GuestOS, 255)
+	}
+	return truncate(d.OSType, 255)
+}
+
 // memUnit picks KiB unless the largest size does not fit Integer32 KiB.
 func memUnit(d *backends.Domain) uint64 {
 	if max(d.MaxMemKiB, d.MemoryKiB) > math.MaxInt32 {
@@ -94,7 +106,7 @@ func vmTable(vms []*vmRow) *mib.Table[*vmRow] {
 	return mib.NewTable(oidVMEntry, []mib.Column[*vmRow]{
 		{ID: colVMName, Type: gosnmp.OctetString, Get: func(r *vmRow) any { return r.d.Name }},
 		{ID: colVMUUID, Type: gosnmp.OctetString, Get: func(r *vmRow) any { return uuidOctets(r.d.UUID) }},
-		{ID: colVMOSType, Type: gosnmp.OctetString, Get: func(r *vmRow) any { return r.d.OSType }},
+		{ID: colVMOSType, Type: gosnmp.OctetString, Get: func(r *vmRow) any { return osType(r.d) }},
 		{ID: colVMAdminState, Type: gosnmp.Integer, Get: func(r *vmRow) any { return adminState(r.d) }},
 		{ID: colVMOperState, Type: gosnmp.Integer, Get: func(r *vmRow) any { return operState(r.d) }},
 		{ID: colVMAutoStart, Type: gosnmp.Integer, Get: func(r *vmRow) any { return truth(r.d.Autostart) + 1 }},

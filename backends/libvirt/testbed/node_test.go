@@ -278,3 +278,25 @@ func TestSnapshotTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestGuestIdentityKeepsDomains: GuestIdentity adds the sysinfo and
+// libosinfo OS to every even domain, in turn, and changes nothing else.
+func TestGuestIdentityKeepsDomains(t *testing.T) {
+	base := mustPlan(t, Options{Domains: 12, Seed: 6, Snapshots: 2})
+	ident := mustPlan(t, Options{Domains: 12, Seed: 6, Snapshots: 2, GuestIdentity: true})
+	oses := map[string]bool{}
+	for i := range base {
+		g := ident[i]
+		if g.Sysinfo != (i%2 == 0) || (g.GuestOS != "") != g.Sysinfo {
+			t.Errorf("%s: sysinfo %v, guest OS %q", g.Name, g.Sysinfo, g.GuestOS)
+		}
+		oses[g.GuestOS] = true
+		g.GuestOS, g.Sysinfo = "", false
+		if !reflect.DeepEqual(g, base[i]) {
+			t.Errorf("GuestIdentity changed %s:\n%+v\n%+v", g.Name, g, base[i])
+		}
+	}
+	if len(oses) != len(guestOSes)+1 {
+		t.Errorf("guest OSes used %v, want all %d and none", oses, len(guestOSes))
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"libvirt.org/go/libvirtxml"
 )
@@ -73,7 +74,22 @@ type Options struct {
 	// Snapshots is the most snapshots a domain has, 0..MaxSnapshots;
 	// domain i has i%(Snapshots+1).
 	Snapshots int
+	// GuestIdentity gives every even domain an SMBIOS <sysinfo> (its
+	// system uuid, the domain's, written in upper case) and libosinfo
+	// metadata naming its OS (Domain.GuestOS); odd domains get
+	// neither. Nothing else of a domain changes.
+	GuestIdentity bool
 }
+
+// guestOSes are the libosinfo OS identifiers GuestIdentity hands out, in turn.
+var guestOSes = [...]string{
+	"http://fedoraproject.org/fedora/38", "http://ubuntu.com/ubuntu/22.04",
+	"http://microsoft.com/win/2k22", "http://redhat.com/rhel/9.2",
+}
+
+// libosinfoNS is the namespace of libosinfo's domain metadata, as
+// virt-install writes it.
+const libosinfoNS = "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
 // Domain is what one generated domain looks like to virsh.
 type Domain struct {
@@ -84,6 +100,8 @@ type Domain struct {
 	MemoryKiB    uint64 // current memory (dominfo "Used memory")
 	MaxMemoryKiB uint64 // dominfo "Max memory"
 	Title        string // empty for untitled domains
+	GuestOS      string // libosinfo OS identifier; empty without one
+	Sysinfo      bool   // has an SMBIOS <sysinfo> with its system uuid
 	Disks        []Disk
 	NICs         []NIC
 	Snapshots    []Snapshot // oldest first
@@ -129,11 +147,15 @@ func Generate(w io.Writer, o Options) error {
 	// bw batches those into few writes. The struct hides bw's type, or the
 	// encoder would adopt bw as its own buffer and flush it each time.
 	bw := bufio.NewWriterSize(w, 64<<10)
+	identity := ""
+	if o.GuestIdentity {
+		identity = ", guest identity"
+	}
 	if o.Pools == 0 && o.Networks == 0 && o.Snapshots == 0 {
-		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d -->\n", o.Domains, o.Seed)
+		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d%s -->\n", o.Domains, o.Seed, identity)
 	} else {
-		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d, %d pools, %d networks, up to %d snapshots -->\n",
-			o.Domains, o.Seed, o.Pools, o.Networks, o.Snapshots)
+		fmt.Fprintf(bw, "<!-- virtbridge testbed: %d domains, seed %d, %d pools, %d networks, up to %d snapshots%s -->\n",
+			o.Domains, o.Seed, o.Pools, o.Networks, o.Snapshots, identity)
 	}
 	enc := xml.NewEncoder(struct{ io.Writer }{bw})
 	enc.Indent("", "  ")
@@ -223,6 +245,16 @@ func domainXML(d Domain) testDomain {
 	if d.VCPUs != d.MaxVCPUs {
 		x.VCPU.Current = uint(d.VCPUs)
 	}
+	if d.GuestOS != "" {
+		x.Metadata = &libvirtxml.DomainMetadata{XML: fmt.Sprintf(`<libosinfo:libosinfo xmlns:libosinfo=%q><libosinfo:os id=%q/></libosinfo:libosinfo>`, libosinfoNS, d.GuestOS)}
+	}
+	if d.Sysinfo {
+		x.SysInfo = []libvirtxml.DomainSysInfo{{SMBIOS: &libvirtxml.DomainSysInfoSMBIOS{
+			System: &libvirtxml.DomainSysInfoSystem{Entry: []libvirtxml.DomainSysInfoEntry{
+				{Name: "manufacturer", Value: "virtbridge"}, {Name: "uuid", Value: strings.ToUpper(d.UUID)},
+			}},
+		}}}
+	}
 	for _, k := range d.Disks {
 		disk := libvirtxml.DomainDisk{
 			Device: k.Device,
@@ -268,6 +300,7 @@ type planner struct {
 	pools     []Pool // without volumes
 	networks  []Network
 	snapshots int
+	identity  bool
 }
 
 func newPlanner(o Options) (*planner, error) {
@@ -301,6 +334,7 @@ func newPlanner(o Options) (*planner, error) {
 		pools:     pools,
 		networks:  networks,
 		snapshots: o.Snapshots,
+		identity:  o.GuestIdentity,
 	}, nil
 }
 
@@ -386,6 +420,9 @@ func (p *planner) next() Domain {
 		d.NICs = append(d.NICs, second)
 	}
 	d.Snapshots = planSnapshots(i, p.snapshots, &d)
+	if p.identity && i%2 == 0 { // no random draws: the rest stays as without
+		d.GuestOS, d.Sysinfo = guestOSes[i/2%len(guestOSes)], true
+	}
 	return d
 }
 
