@@ -2,7 +2,9 @@ package indication
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -24,6 +26,10 @@ type subscription struct {
 	wake    chan struct{} // re-enabled
 	cancel  context.CancelFunc
 	pullMu  sync.Mutex // one WS-Eventing Pull at a time
+	// seqContext names this run of the subscription; seq numbers its
+	// indications from 0.
+	seqContext string
+	seq        atomic.Int64
 }
 
 func (sub *subscription) enabled() bool { return sub.state.Load() == stateEnabled }
@@ -36,6 +42,8 @@ func (s *Service) startSubscription(r *subRec, f *filter, d *destRec) *subscript
 	ctx, cancel := context.WithCancel(s.base)
 	sub := &subscription{key: subKey(r.Filter, r.Handler), rec: r, filter: f, dest: d,
 		queue: newQueue(s.cfg.QueueSize), wake: make(chan struct{}, 1), cancel: cancel, onFatal: r.OnFatal}
+	sum := sha256.Sum256([]byte(sub.key))
+	sub.seqContext = fmt.Sprintf("%s#%d#%x", s.serviceName(), s.started.UnixNano(), sum[:6])
 	sub.state.Store(uint32(r.State))
 	s.subs[sub.key] = sub
 	run := s.deliver

@@ -176,3 +176,43 @@ func enabledStates(is []*cim.Instance) []uint64 {
 	}
 	return out
 }
+
+// TestSequenceNumbers: each subscription numbers what it delivers from
+// 0 in a context of its own; a restart starts a new context.
+func TestSequenceNumbers(t *testing.T) {
+	f := newFixture(t, options{})
+	l1, l2 := listenertest.Start(t), listenertest.Start(t)
+	f.subscribe(t, "one", "DMTF:CQL", stateChanges, l1.URL, nil)
+	f.subscribe(t, "two", "DMTF:CQL", stateChanges, l2.URL, nil)
+	uuid := f.running(t)
+	f.pauseResume(t, uuid, 1)
+	a := l1.WaitFor(t, "two on the first", func(is []*cim.Instance) bool { return len(is) >= 2 })
+	b := l2.WaitFor(t, "two on the second", func(is []*cim.Instance) bool { return len(is) >= 2 })
+	seq := func(ind *cim.Instance) (string, int64) {
+		v, _ := ind.Get("SequenceNumber")
+		n, _ := v.Int()
+		return str(ind, "SequenceContext"), n
+	}
+	c1, n0 := seq(a[0])
+	_, n1 := seq(a[1])
+	c2, m0 := seq(b[0])
+	if c1 == "" || n0 != 0 || n1 != 1 || m0 != 0 {
+		t.Errorf("sequence %q %d %d, %d: want a context and 0, 1 per subscription", c1, n0, n1, m0)
+	}
+	if c1 == c2 {
+		t.Errorf("two subscriptions share SequenceContext %q", c1)
+	}
+	f.stop()
+	f.start(t, options{})
+	f.pauseResume(t, uuid, 1)
+	got := l1.WaitFor(t, "after the restart", func(is []*cim.Instance) bool { return len(is) >= 4 })
+	for _, ind := range got {
+		if c, n := seq(ind); c != c1 {
+			if n != 0 {
+				t.Errorf("after a restart: the new context %q starts at %d, want 0", c, n)
+			}
+			return
+		}
+	}
+	t.Errorf("after a restart: still context %q, want a new one", c1)
+}

@@ -83,6 +83,7 @@ type Service struct {
 	dests   map[string]*destRec
 	subs    map[string]*subscription
 	elog    *eventLog
+	started time.Time // names this run in SequenceContext
 	wg      sync.WaitGroup
 }
 
@@ -109,7 +110,8 @@ func New(cfg Config) (*Service, error) {
 		cfg: cfg, ids: idSource{store: cfg.Store}, base: ctx, stop: cancel,
 		jobs:    make(chan provider.JobEvent, 1024),
 		filters: map[string]*filter{}, dests: map[string]*destRec{}, subs: map[string]*subscription{},
-		elog: newEventLog(cfg.Store, cfg.Codec, cfg.History+cfg.QueueSize, cfg.Log),
+		started: time.Now(),
+		elog:    newEventLog(cfg.Store, cfg.Codec, cfg.History+cfg.QueueSize, cfg.Log),
 	}
 	if err := s.restore(); err != nil {
 		cancel()
@@ -231,11 +233,25 @@ func (s *Service) publish(inds []*cim.Instance) {
 		ind.Set("IndicationIdentifier", cim.String(strconv.FormatUint(id, 10)))
 		s.elog.add(id, ind, now)
 		for _, sub := range s.subs {
-			if out, ok := sub.filter.selects(s, ind); ok && sub.enabled() {
-				sub.queue.push(out, now)
+			if sub.enabled() {
+				s.enqueue(sub, ind, now)
 			}
 		}
 	}
+}
+
+// enqueue queues ind for sub if its filter selects it, numbered in the
+// subscription's sequence (DSP1054 §7.6.7: SequenceContext and
+// SequenceNumber let a listener see gaps and duplicates). A number
+// goes to every selected indication, queued or lost to a full queue.
+func (s *Service) enqueue(sub *subscription, ind *cim.Instance, at time.Time) {
+	out, ok := sub.filter.selects(s, ind)
+	if !ok {
+		return
+	}
+	out.Set("SequenceContext", cim.String(sub.seqContext))
+	out.Set("SequenceNumber", cim.Sint64(sub.seq.Add(1)-1))
+	sub.queue.push(out, at)
 }
 
 // broadcastLoss tells every enabled subscription that n indications were
@@ -276,8 +292,6 @@ func (s *Service) requeue(sub *subscription, held []held, gap uint64) {
 		sub.queue.lose(gap, reasonHistory, time.Now())
 	}
 	for _, h := range held {
-		if out, ok := sub.filter.selects(s, h.ind); ok {
-			sub.queue.push(out, h.at)
-		}
+		s.enqueue(sub, h.ind, h.at)
 	}
 }
