@@ -35,7 +35,7 @@ type evOptions struct {
 	store   string
 }
 
-func newEvEnv(t *testing.T, o evOptions) *evEnv {
+func newEvEnv(t testing.TB, o evOptions) *evEnv {
 	t.Helper()
 	bed := libvirttest.NewBed(t, testbed.Options{Domains: 4, Seed: 7})
 	bed.Run(t)
@@ -48,7 +48,7 @@ func newEvEnv(t *testing.T, o evOptions) *evEnv {
 }
 
 // start opens the store and runs the service (again, after stop).
-func (e *evEnv) start(t *testing.T, o evOptions) {
+func (e *evEnv) start(t testing.TB, o evOptions) {
 	t.Helper()
 	st, err := indication.OpenStore(e.store, time.Second)
 	if err != nil {
