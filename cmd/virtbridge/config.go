@@ -16,11 +16,13 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/virtbridge/virtbridge/backends/inventory"
+	"github.com/virtbridge/virtbridge/backends/vsphere"
 )
 
 // Config is the agent's configuration file (see virtbridge.example.yaml).
 type Config struct {
 	Connect     string            `yaml:"connect"`
+	Backend     string            `yaml:"backend"`
 	Log         LogConfig         `yaml:"log"`
 	Inventory   InventoryConfig   `yaml:"inventory"`
 	Libvirt     LibvirtConfig     `yaml:"libvirt"`
@@ -133,6 +135,9 @@ func keyAt(data []byte, line int) string {
 
 func (c *Config) validate() error {
 	var errs []error
+	if err := c.resolveBackend(); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
 		errs = append(errs, err)
 	}
@@ -193,4 +198,31 @@ func (c *Config) inventoryConfig(log *slog.Logger) inventory.Config {
 		ResyncInterval: c.Inventory.ResyncInterval, CounterInterval: c.Inventory.CounterInterval,
 		CallTimeout: c.Inventory.CallTimeout, Logger: log,
 	}
+}
+
+// resolveBackend checks backend against connect: "" picks the backend
+// from the URL; "vsphere" takes a bare HOST[:PORT] as vsphere://HOST[:PORT];
+// a URL of the other backend is an error naming both.
+func (c *Config) resolveBackend() error {
+	switch c.Backend {
+	case "":
+		return nil
+	case "libvirt":
+		if vsphere.IsURL(c.Connect) {
+			return fmt.Errorf("backend libvirt with connect %q, a vSphere URL: drop one of them", c.Connect)
+		}
+		return nil
+	case "vsphere":
+		switch {
+		case c.Connect == "":
+			return errors.New("backend vsphere needs connect: vsphere://HOST[:PORT] or https://HOST[:PORT]/sdk")
+		case vsphere.IsURL(c.Connect):
+			return nil
+		case !strings.Contains(c.Connect, "://"):
+			c.Connect = "vsphere://" + c.Connect
+			return nil
+		}
+		return fmt.Errorf("backend vsphere with connect %q: want vsphere://HOST[:PORT], https://HOST[:PORT]/sdk or HOST[:PORT]", c.Connect)
+	}
+	return fmt.Errorf("backend %q: want libvirt or vsphere (or none: chosen by the connect URL)", c.Backend)
 }

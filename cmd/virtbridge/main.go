@@ -106,6 +106,7 @@ func oneLine(err error) string {
 type common struct {
 	config    string
 	connect   string
+	backend   string
 	logLevel  string
 	logFormat string
 }
@@ -113,6 +114,7 @@ type common struct {
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "YAML configuration file (see virtbridge.example.yaml)")
 	fs.StringVar(&c.connect, "connect", "", "hypervisor URI, e.g. qemu:///system or test:///default (default: the config's, else libvirt's default URI)")
+	fs.StringVar(&c.backend, "backend", "", "libvirt or vsphere (default: chosen by the connect URL; vsphere takes a bare HOST[:PORT])")
 	fs.StringVar(&c.logLevel, "log-level", "", "log level: debug, info, warn, error")
 	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json")
 }
@@ -128,6 +130,9 @@ func (c *common) load() (Config, error) {
 	}
 	if c.connect != "" {
 		cfg.Connect = c.connect
+	}
+	if c.backend != "" {
+		cfg.Backend = c.backend
 	}
 	if c.logLevel != "" {
 		cfg.Log.Level = c.logLevel

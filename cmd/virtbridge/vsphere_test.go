@@ -92,3 +92,34 @@ func TestVsphereConfigChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestBackendFlag: --backend vsphere takes the simulator's bare
+// HOST:PORT; a backend that contradicts the URL, or an unknown one, is
+// one clear line.
+func TestBackendFlag(t *testing.T) {
+	connect, thumb := vsphereSim(t)
+	hostport := strings.TrimPrefix(connect, "vsphere://")
+	cfg := writeFile(t, "agent.yaml", "vsphere:\n  user: agent\n  password: secret\n  thumbprint: \""+thumb+"\"\n")
+	code, out, errOut := runCmd(t, "inventory", "--config", cfg, "--backend", "vsphere", "--connect", hostport, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var inv inventoryOut
+	if err := json.Unmarshal([]byte(out), &inv); err != nil || !strings.HasPrefix(inv.Backend, "vsphere ") || len(inv.Domains) != 2 {
+		t.Fatalf("--backend vsphere --connect %s: %v %+v", hostport, err, inv)
+	}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--backend", "libvirt", "--connect", connect}, "backend libvirt with connect"},
+		{[]string{"--backend", "vsphere", "--connect", "qemu:///system"}, "backend vsphere with connect"},
+		{[]string{"--backend", "xen", "--connect", "test:///default"}, `backend "xen": want libvirt or vsphere`},
+	} {
+		code, _, errOut := runCmd(t, append([]string{"inventory", "--config", cfg}, tc.args...)...)
+		if code == 0 {
+			t.Errorf("%v: exit 0", tc.args)
+		}
+		checkOneLine(t, errOut, tc.says)
+	}
+}
