@@ -33,6 +33,7 @@ type evOptions struct {
 	retries int
 	history int
 	store   string
+	timeout time.Duration // of one delivery; 5 s when 0
 }
 
 func newEvEnv(t testing.TB, o evOptions) *evEnv {
@@ -57,8 +58,11 @@ func (e *evEnv) start(t testing.TB, o evOptions) {
 	if o.history == 0 {
 		o.history = 1000
 	}
+	if o.timeout == 0 {
+		o.timeout = 5 * time.Second
+	}
 	ic := &indication.Config{Store: st, QueueSize: 100, RetryAttempts: o.retries, RetryInterval: 5 * time.Millisecond,
-		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(5*time.Second, false), MaxInstances: 20, History: o.history,
+		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(o.timeout, false), MaxInstances: 20, History: o.history,
 		Codec: indication.Codec{Marshal: cimxml.MarshalInstance, Unmarshal: cimxml.UnmarshalInstance}}
 	a, err := virt.Assemble(virt.Config{Namespace: testNamespace, Version: "t", Ops: e.bed.Backend, Indications: ic}, e.bed.Inventory)
 	if err != nil {

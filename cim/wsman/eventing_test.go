@@ -1,6 +1,8 @@
 package wsman
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,6 +172,36 @@ func TestDeliveryRefusedEndsSubscription(t *testing.T) {
 	// Refused once: not retried five times.
 	if n := len(sink.Messages()); n != 1 {
 		t.Errorf("%d deliveries to a subscriber that refused the first, want 1", n)
+	}
+}
+
+// TestSubscriberThatNeverAnswers: a subscriber that takes the request
+// and never answers costs each delivery its timeout; after the retries
+// the subscription ends and EndTo hears why. Garbage answers to
+// PushWithAck count as no acknowledgement.
+func TestSubscriberThatNeverAnswers(t *testing.T) {
+	e := newEvEnv(t, evOptions{retries: 1, timeout: 200 * time.Millisecond})
+	hang := make(chan struct{})
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hang }))
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>hello</html>")) }))
+	t.Cleanup(func() { close(hang); silent.Close(); garbage.Close() })
+	ends := sinktest.Start(t)
+	endTo := `<wse:EndTo><wsa:Address>` + ends.URL + `</wsa:Address></wse:EndTo>`
+	a, _ := e.subscribe(t, subscribeBody(deliveryPush, notifyTo(silent.URL, ""), wqlFilter(stateQuery)+endTo))
+	b, _ := e.subscribe(t, subscribeBody(deliveryPushWithAck, notifyTo(garbage.URL, ""), wqlFilter(stateQuery)+endTo))
+	e.suspendResume(t, e.running(t))
+	got := ends.Wait(t, 30*time.Second, "two SubscriptionEnds", func(m []*sinktest.Message) bool { return len(m) >= 2 })
+	ended := map[string]bool{}
+	for _, m := range got {
+		if id := find(m.Body, nsWSE, "Identifier"); id != nil {
+			ended[textOf(id)] = true
+		}
+		if st := find(m.Body, nsWSE, "Status"); st == nil || textOf(st) != nsWSE+"/DeliveryFailure" {
+			t.Errorf("SubscriptionEnd status:\n%s", m.Raw)
+		}
+	}
+	if !ended[a] || !ended[b] {
+		t.Errorf("ended %v, want %s (silent) and %s (garbage)", ended, a, b)
 	}
 }
 
