@@ -22,6 +22,10 @@ import (
 	ref "github.com/virtbridge/virtbridge/internal/reference"
 )
 
+// toolTimeout bounds one run of a client tool (virsh, wbemcli), so a hung
+// agent or daemon fails the test instead of the run.
+const toolTimeout = 2 * time.Minute
+
 // bin is the virtbridge binary built for this run.
 var bin string
 
@@ -38,10 +42,22 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
+	// The test users, hashed once: bcrypt at its cost takes seconds under
+	// the race detector, and every agent gets a copy.
+	for _, u := range [][3]string{{cimOperator, "operator", cimOperatorPass}, {cimViewer, "read-only", cimViewerPass}} {
+		if err := server.WriteUser(usersTemplate(), u[0], u[1], u[2]); err != nil {
+			fmt.Fprintf(os.Stderr, "writing the CIM users: %v\n", err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// usersTemplate is the CIM users file TestMain writes beside the binary.
+func usersTemplate() string { return filepath.Join(filepath.Dir(bin), "cim-users") }
 
 // reference finds the shared reference data holding sub (the standard
 // MIBs Debian does not ship).
@@ -140,10 +156,12 @@ func startAgentOn(t *testing.T, opts testbed.Options, extra string) *agent {
 func runAgent(t *testing.T, dir, uri string, plan []testbed.Domain, extra string) *agent {
 	t.Helper()
 	users := filepath.Join(dir, "cim-users")
-	for _, u := range [][3]string{{cimOperator, "operator", cimOperatorPass}, {cimViewer, "read-only", cimViewerPass}} {
-		if err := server.WriteUser(users, u[0], u[1], u[2]); err != nil {
-			t.Fatal(err)
-		}
+	b, err := os.ReadFile(usersTemplate())
+	if err == nil {
+		err = os.WriteFile(users, b, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf(`connect: %q
 log: {level: info}

@@ -5,6 +5,7 @@ package conformance
 // embedded instances (escaped or CDATA), and wbemcli object paths.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -61,7 +62,9 @@ func (b *sharedBed) image(t *testing.T, name string) string {
 // virsh runs virsh on uri; a failure fails the test.
 func virshOn(t *testing.T, uri string, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("virsh", append([]string{"-q", "-c", uri}, args...)...).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "virsh", append([]string{"-q", "-c", uri}, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("virsh %s: %v\n%s", strings.Join(args, " "), err, out)
 	}

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"os/exec"
 	"regexp"
 	"sort"
@@ -17,7 +18,9 @@ import (
 func (a *agent) wbemcli(t testing.TB, user, op string, args ...string) (string, error) {
 	t.Helper()
 	need(t, "wbemcli")
-	cmd := exec.Command("wbemcli", append([]string{op}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), toolTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "wbemcli", append([]string{op}, args...)...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
