@@ -14,9 +14,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/indication/listenertest"
+	"github.com/virtbridge/virtbridge/cim/wsman/sinktest"
 	"github.com/virtbridge/virtbridge/snmp/notify/trapdtest"
 )
 
@@ -501,14 +503,17 @@ func serviceOf(t *testing.T, a *agent, class string) cimPath {
 // ---- events
 
 // suiteEvents: changes made behind the agent's back (virsh, govmomi)
-// reach snmptrapd as VM-MIB notifications and a CIM-XML listener as
-// indications, in the order they were made.
+// reach snmptrapd as VM-MIB notifications, a CIM-XML listener as
+// indications and a WS-Eventing subscriber as pushed events, in the
+// order they were made.
 func suiteEvents(t *testing.T, b bed, trapPort int) {
 	need(t, "snmptrapd")
 	a := b.agent()
 	td := trapdtest.StartOn(t, "127.0.0.1", trapPort, "authCommunity log public\n")
 	l := listenertest.Start(t)
 	a.subscribeAll(t, "states", "DMTF:CQL", stateChangeQuery, l.URL)
+	sink := sinktest.Start(t)
+	newWSClient(t, a.wsmanHTTP, false, cimOperator).wsSubscribe(t, wsPushMode, sink, "")
 	truth := b.truth(t)
 	uuid := pickVM(truth, stRunning)
 	idx := a.vmIndexOf(t, truth[uuid].name)
@@ -544,6 +549,14 @@ func suiteEvents(t *testing.T, b bed, trapPort int) {
 	got := l.WaitFor(t, "the indications of the changes", func(is []*cim.Instance) bool { return len(ofVM(is)) >= len(wantEnabled) })
 	if s := ofVM(got); !slices.Equal(s, wantEnabled) {
 		t.Errorf("%s: CIM indications' EnabledState %v, want %v\n%s", b.name(), s, wantEnabled, listenertest.Describe(got))
+	}
+	var wantPushed []string
+	for _, n := range wantEnabled {
+		wantPushed = append(wantPushed, strconv.FormatUint(n, 10))
+	}
+	msgs := sink.Wait(t, time.Minute, "the WS-Eventing events of the changes", func(m []*sinktest.Message) bool { return len(pushedStates(m, uuid)) >= len(wantPushed) })
+	if s := pushedStates(msgs, uuid); !slices.Equal(s, wantPushed) {
+		t.Errorf("%s: WS-Eventing events' EnabledState %v, want %v", b.name(), s, wantPushed)
 	}
 	trapsOf := func(rs []trapdtest.Record) []string {
 		var oids []string

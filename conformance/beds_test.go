@@ -388,9 +388,13 @@ func (b *vsphereBed) truth(t *testing.T) map[string]truthVM {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := b.sim.HostInfo(b.ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]truthVM{}
 	for _, vm := range vms {
-		out[vm.UUID] = truthOfVM(vm)
+		out[vm.UUID] = truthOfVM(vm, h)
 	}
 	return out
 }
@@ -401,12 +405,19 @@ func (b *vsphereBed) vm(t *testing.T, uuid string) truthVM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return truthOfVM(vm)
+	h, err := b.sim.HostInfo(b.ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return truthOfVM(vm, h)
 }
 
-func truthOfVM(vm vspheretest.VM) truthVM {
+// truthOfVM is what the agent should show of vm: vSphere keeps no
+// per-VM maximum, so a VM may grow to its host's memory.
+func truthOfVM(vm vspheretest.VM, h vspheretest.HostInfo) truthVM {
+	mem := uint64(vm.MemoryMB) << 10
 	v := truthVM{name: vm.Name, uuid: vm.UUID, state: stateOfPower[vm.PowerState], vcpus: vm.NumCPU,
-		memKiB: uint64(vm.MemoryMB) << 10, maxMemKiB: uint64(vm.MemoryMB) << 10}
+		memKiB: mem, maxMemKiB: max(mem, uint64(h.MemoryBytes)>>10)}
 	for _, d := range vm.Drives {
 		v.sources = append(v.sources, d.Source)
 	}

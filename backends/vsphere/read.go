@@ -95,7 +95,8 @@ func (b *Backend) readVM(ctx context.Context, s *session, op, uuid string, props
 // hostCtx reads what mapping VMs needs of the host.
 func (b *Backend) hostCtx(ctx context.Context, s *session) (hostCtx, error) {
 	var h mo.HostSystem
-	if err := property.DefaultCollector(s.vc).RetrieveOne(ctx, s.host, []string{"config.autoStart"}, &h); err != nil {
+	props := []string{"config.autoStart", "hardware.cpuInfo.numCpuThreads", "hardware.memorySize"}
+	if err := property.DefaultCollector(s.vc).RetrieveOne(ctx, s.host, props, &h); err != nil {
 		return hostCtx{}, err
 	}
 	nets, err := s.networks(ctx)
@@ -106,7 +107,11 @@ func (b *Backend) hostCtx(ctx context.Context, s *session) (hostCtx, error) {
 	if h.Config != nil {
 		as = h.Config.AutoStart
 	}
-	return hostCtx{autostart: autostartSet(as), nets: nets}, nil
+	hc := hostCtx{autostart: autostartSet(as), nets: nets}
+	if hw := h.Hardware; hw != nil {
+		hc.cpus, hc.memKiB = int(hw.CpuInfo.NumCpuThreads), uint64(max(hw.MemorySize, 0))/1024
+	}
+	return hc, nil
 }
 
 // Counters has nothing to refresh: vSphere keeps no cumulative CPU time

@@ -119,6 +119,10 @@ func compareVM(t *testing.T, d *backends.Domain, vm *mo.VirtualMachine, h backen
 		!d.Persistent || d.OSType != "hvm" || len(d.VCPUInfo) != d.VCPUs {
 		t.Errorf("domain %+v\ndoes not match VM %s: %s, %d vCPUs, %d MiB", d, vm.Name, vm.Runtime.PowerState, c.Hardware.NumCPU, c.Hardware.MemoryMB)
 	}
+	// A VM may grow to the host's logical CPUs and memory.
+	if d.MaxVCPUs != max(d.VCPUs, h.CPUs) || d.MaxMemKiB != max(d.MemoryKiB, h.MemoryTotalKiB) || h.CPUs == 0 || h.MemoryTotalKiB == 0 {
+		t.Errorf("%s: most %d vCPUs and %d KiB; the host has %d CPUs and %d KiB", vm.Name, d.MaxVCPUs, d.MaxMemKiB, h.CPUs, h.MemoryTotalKiB)
+	}
 	// The guest identity: the BIOS UUID (distinct from the instance UUID)
 	// and the configured guest OS; vSphere cannot pause.
 	if d.BIOSUUID != strings.ToLower(c.Uuid) || c.Uuid == "" || d.BIOSUUID == d.UUID || d.GuestOS != c.GuestFullName || c.GuestFullName == "" {

@@ -33,6 +33,10 @@ func powerState(p types.VirtualMachinePowerState) (s backends.State, saved bool)
 type hostCtx struct {
 	autostart map[string]bool // by VM managed object ID
 	nets      *netIndex
+	// cpus and memKiB are the host's logical CPUs and memory: what a
+	// VM may be given (vSphere keeps no per-VM maximum).
+	cpus   int
+	memKiB uint64
 }
 
 // unsupportedOps are the model's power operations vSphere lacks: it
@@ -61,9 +65,10 @@ func domainOf(vm *mo.VirtualMachine, hc hostCtx) backends.Domain {
 	d.Description = c.Annotation
 	d.GuestOS = guestOS(c.GuestFullName, c.GuestId)
 	d.Arch = guestArch(c.GuestId)
-	d.VCPUs, d.MaxVCPUs = int(c.Hardware.NumCPU), int(c.Hardware.NumCPU)
+	d.VCPUs = int(c.Hardware.NumCPU)
+	d.MaxVCPUs = max(d.VCPUs, hc.cpus)
 	d.MemoryKiB = uint64(max(c.Hardware.MemoryMB, 0)) * 1024
-	d.MaxMemKiB = d.MemoryKiB
+	d.MaxMemKiB = max(d.MemoryKiB, hc.memKiB)
 	var pins []int
 	if c.CpuAffinity != nil {
 		for _, n := range c.CpuAffinity.AffinitySet {
