@@ -558,18 +558,8 @@ func suiteEvents(t *testing.T, b bed, trapPort int) {
 	if s := pushedStates(msgs, uuid); !slices.Equal(s, wantPushed) {
 		t.Errorf("%s: WS-Eventing events' EnabledState %v, want %v", b.name(), s, wantPushed)
 	}
-	trapsOf := func(rs []trapdtest.Record) []string {
-		var oids []string
-		for _, r := range rs {
-			if _, ok := r.Value(vmNameColumn + idx); ok {
-				oid, _ := r.Value(snmpTrapOID)
-				oids = append(oids, oid)
-			}
-		}
-		return oids
-	}
-	recs := td.WaitFor(t, "the notifications of the changes", func(rs []trapdtest.Record) bool { return len(trapsOf(rs)) >= len(wantTraps) })
-	if oids := trapsOf(recs); !slices.Equal(oids, wantTraps) {
+	recs := td.WaitFor(t, "the notifications of the changes", func(rs []trapdtest.Record) bool { return len(trapsOf(rs, idx)) >= len(wantTraps) })
+	if oids := trapsOf(recs, idx); !slices.Equal(oids, wantTraps) {
 		t.Errorf("%s: SNMP notifications %v, want %v\n%s", b.name(), oids, wantTraps, td.Output())
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/indication/listenertest"
 	"github.com/virtbridge/virtbridge/cim/wsman/sinktest"
-	"github.com/virtbridge/virtbridge/cim/xmltree"
 	"github.com/virtbridge/virtbridge/snmp/notify/trapdtest"
 )
 
@@ -56,32 +55,7 @@ func (c *wsClient) wsManage(t *testing.T, op, id string) *wsReply {
 // pushedStates is the EnabledState of every VM modification event for
 // uuid pushed to the sink, in order.
 func pushedStates(msgs []*sinktest.Message, uuid string) []string {
-	var out []string
-	for _, m := range msgs {
-		if m.Action == wsEvent && m.Body != nil {
-			if s := eventStateOf(m.Body, uuid); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// eventStateOf reads a VB_InstModification event element.
-func eventStateOf(ev *xmltree.Node, uuid string) string {
-	if ev.Name != "VB_InstModification" {
-		return ""
-	}
-	src := ev.Kid(ev.Space, "SourceInstance")
-	if src == nil || len(src.Kids) != 1 {
-		return ""
-	}
-	cs := src.Kids[0]
-	name, st := cs.Kid(cs.Space, "Name"), cs.Kid(cs.Space, "EnabledState")
-	if name == nil || st == nil || strings.TrimSpace(name.Text.String()) != uuid {
-		return ""
-	}
-	return strings.TrimSpace(st.Text.String())
+	return sinktest.VMStates(msgs, uuid)
 }
 
 // TestWSEventingThroughAgent: an operator subscribes (Push with

@@ -31,15 +31,7 @@ func firstRunning(t *testing.T, plan []testbed.Domain) testbed.Domain {
 	return testbed.Domain{}
 }
 
-func enabledStates(is []*cim.Instance) []uint64 {
-	var out []uint64
-	for _, ind := range is {
-		v, _ := listenertest.Embedded(ind, "SourceInstance").Get("EnabledState")
-		n, _ := v.Uint()
-		out = append(out, n)
-	}
-	return out
-}
+func enabledStates(is []*cim.Instance) []uint64 { return listenertest.SourceUints(is, "EnabledState") }
 
 // TestIndicationsThroughCIMXML: an operator subscribes with CIM-XML
 // CreateInstance (read-only users and bad input are refused with the
@@ -112,19 +104,8 @@ func TestOneOrderEverywhere(t *testing.T) {
 	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2}) {
 		t.Errorf("CIM: EnabledState %v, want [9 2]", s)
 	}
-	ofVM := func(rs []trapdtest.Record) []string {
-		var oids []string
-		for _, r := range rs {
-			if _, ok := r.Value(vmNameColumn + i); !ok {
-				continue
-			}
-			oid, _ := r.Value(snmpTrapOID)
-			oids = append(oids, oid)
-		}
-		return oids
-	}
-	recs := td.WaitFor(t, "vmPaused and vmRunning", func(rs []trapdtest.Record) bool { return len(ofVM(rs)) >= 2 })
-	if oids := ofVM(recs); !slices.Equal(oids, []string{"OID: ." + vmPaused, "OID: ." + vmRunning}) {
+	recs := td.WaitFor(t, "vmPaused and vmRunning", func(rs []trapdtest.Record) bool { return len(trapsOf(rs, i)) >= 2 })
+	if oids := trapsOf(recs, i); !slices.Equal(oids, []string{"OID: ." + vmPaused, "OID: ." + vmRunning}) {
 		t.Errorf("SNMP: %v, want vmPaused then vmRunning\n%s", oids, td.Output())
 	}
 }

@@ -6,7 +6,6 @@ package conformance
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/tls"
 	"encoding/xml"
 	"errors"
@@ -27,6 +26,7 @@ import (
 	"github.com/masterzen/simplexml/dom"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
+	"github.com/virtbridge/virtbridge/internal/uuid"
 )
 
 // XML namespaces and URIs of DSP0226 / DSP0227 used by the tests.
@@ -244,13 +244,7 @@ func (c *wsClient) ok(t testing.TB, req wsRequest) *wsReply {
 	return r
 }
 
-func newUUIDURN() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func newUUIDURN() string { return "uuid:" + uuid.New() }
 
 // wsFault is a SOAP 1.2 fault as DSP0226 §14 writes it.
 type wsFault struct {

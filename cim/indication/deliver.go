@@ -34,6 +34,18 @@ type subscription struct {
 
 func (sub *subscription) enabled() bool { return sub.state.Load() == stateEnabled }
 
+// waitEnabled waits while sub is disabled; false once ctx ends.
+func (sub *subscription) waitEnabled(ctx context.Context) bool {
+	for !sub.enabled() {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-sub.wake:
+		}
+	}
+	return ctx.Err() == nil
+}
+
 // errDisabled ends a delivery when its subscription is disabled meanwhile.
 var errDisabled = errors.New("subscription disabled")
 
@@ -67,15 +79,7 @@ func (s *Service) startSubscription(r *subRec, f *filter, d *destRec) *subscript
 func (s *Service) deliver(ctx context.Context, sub *subscription) {
 	log := s.cfg.Log.With("filter", sub.filter.rec.Name, "handler", sub.dest.Name, "destination", sub.dest.Destination)
 	var carried loss // lost and not yet reported
-	for {
-		if !sub.enabled() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sub.wake:
-			}
-			continue
-		}
+	for sub.waitEnabled(ctx) {
 		ind, before, err := sub.queue.next(ctx)
 		if err != nil {
 			return

@@ -167,15 +167,7 @@ func TestUndeliveredSurviveRestart(t *testing.T) {
 }
 
 // enabledStates is the SourceInstance EnabledState of each indication.
-func enabledStates(is []*cim.Instance) []uint64 {
-	var out []uint64
-	for _, ind := range is {
-		v, _ := listenertest.Embedded(ind, "SourceInstance").Get("EnabledState")
-		n, _ := v.Uint()
-		out = append(out, n)
-	}
-	return out
-}
+func enabledStates(is []*cim.Instance) []uint64 { return listenertest.SourceUints(is, "EnabledState") }
 
 // TestSequenceNumbers: each subscription numbers what it delivers from
 // 0 in a context of its own; a restart starts a new context.

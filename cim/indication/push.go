@@ -25,15 +25,7 @@ func (s *Service) push(ctx context.Context, sub *subscription) {
 			batch = d.MaxElements
 		}
 	}
-	for {
-		if !sub.enabled() {
-			select {
-			case <-ctx.Done():
-				return
-			case <-sub.wake:
-			}
-			continue
-		}
+	for sub.waitEnabled(ctx) {
 		entries, lost := s.gather(ctx, sub, batch)
 		if ctx.Err() != nil {
 			return

@@ -120,6 +120,13 @@ func (q *queue) next(ctx context.Context) (*cim.Instance, loss, error) {
 	}
 }
 
+// length is how many indications are queued.
+func (q *queue) length() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
 // pop drops the head.
 func (q *queue) pop() {
 	q.mu.Lock()

@@ -280,7 +280,7 @@ func (s *Service) refill(sub *subscription) {
 		return
 	}
 	s.requeue(sub, held, gap)
-	if n := len(sub.queue.items); n > 0 || gap > 0 {
+	if n := sub.queue.length(); n > 0 || gap > 0 {
 		s.cfg.Log.Info("undelivered indications restored", "filter", sub.rec.Filter, "handler", sub.rec.Handler, "queued", n, "lost", gap)
 	}
 }

@@ -2,13 +2,13 @@ package indication
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/internal/uuid"
 )
 
 // WS-Eventing subscriptions (DSP0226 §10) are held as DSP1054 maps them:
@@ -119,7 +119,7 @@ func (s *Service) Subscribe(es EventSubscription) (string, error) {
 	if es.Delivery.Mode != ModePull && s.cfg.Pusher == nil {
 		return "", fmt.Errorf("push delivery: %w", ErrNoExporter)
 	}
-	id := "uuid:" + newUUID()
+	id := "uuid:" + uuid.New()
 	d := es.Delivery
 	d.ID = id
 	name := "WSMAN:" + id
@@ -324,15 +324,6 @@ func (s *Service) expire(ctx context.Context, tick time.Duration) {
 			s.mu.Unlock()
 		}
 	}
-}
-
-// newUUID is a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // Interop is the namespace subscriptions live in.

@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +19,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/inventory"
 	"github.com/virtbridge/virtbridge/backends/vsphere"
+	"github.com/virtbridge/virtbridge/backends/vsphere/vspheretest"
 	"github.com/virtbridge/virtbridge/cim"
 )
 
@@ -30,32 +29,18 @@ import (
 // vsphereRig is an ESX simulator, the backend over it with a running
 // inventory, and govmomi's own client for checking and steering.
 type vsphereRig struct {
-	model *simulator.Model
-	ref   *govmomi.Client
-	b     *vsphere.Backend
-	inv   *inventory.Inventory
+	ref *govmomi.Client
+	b   *vsphere.Backend
+	inv *inventory.Inventory
 }
 
 func newVSphereRig(t *testing.T) *vsphereRig {
 	t.Helper()
-	model := simulator.ESX()
-	if err := model.Create(); err != nil {
-		t.Fatal(err)
-	}
-	model.Service.TLS = new(tls.Config)
-	model.Service.Listen = &url.URL{User: url.UserPassword("vb", "secret")}
-	srv := model.Service.NewServer()
-	t.Cleanup(func() { srv.Close(); model.Remove() })
+	sim := vspheretest.New(t, vspheretest.Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	u := *srv.URL
-	u.User = url.UserPassword("vb", "secret")
-	ref, err := govmomi.NewClient(ctx, &u, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := vsphere.Open(ctx, "vsphere://"+srv.URL.Host, vsphere.Options{User: "vb", Password: "secret",
-		Thumbprint: vsphere.ThumbprintSHA256(srv.Certificate()), UpdateWait: time.Second, CallTimeout: 20 * time.Second})
+	ref := sim.Client
+	b, err := vsphere.Open(ctx, sim.URL(), sim.BackendOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +53,7 @@ func newVSphereRig(t *testing.T) *vsphereRig {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = inv.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
-	return &vsphereRig{model: model, ref: ref, b: b, inv: inv}
+	return &vsphereRig{ref: ref, b: b, inv: inv}
 }
 
 // vms reads the simulator's VMs through govmomi.

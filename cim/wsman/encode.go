@@ -2,9 +2,9 @@ package wsman
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/xml"
-	"fmt"
+
+	"github.com/virtbridge/virtbridge/internal/uuid"
 )
 
 // writer builds one response envelope in memory: responses are bounded
@@ -65,14 +65,8 @@ func (w *writer) envelopeEnd() {
 	w.close("s:Envelope")
 }
 
-// newMessageID is a random (version 4) UUID URN.
-func newMessageID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("uuid:%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// newMessageID is a random UUID URN.
+func newMessageID() string { return "uuid:" + uuid.New() }
 
 // writeFault writes a whole fault envelope (SOAP 1.2 §5.4, DSP0226 §14).
 func writeFault(f *Fault, relatesTo string) *writer {

@@ -18,41 +18,13 @@ import (
 	"github.com/virtbridge/virtbridge/internal/reference"
 )
 
-// states returns the EnabledState of every VM state change event in
-// msgs (push messages carrying VB_InstModification), in order.
-func states(t *testing.T, msgs []*sinktest.Message, uuid string) []string {
-	t.Helper()
-	var out []string
-	for _, m := range msgs {
-		if m.Action != actionEvent || m.Body == nil {
-			continue
-		}
-		if got := eventState(m.Body, uuid); got != "" {
-			out = append(out, got)
-		}
-	}
-	return out
+// states is the EnabledState of every pushed state change of uuid.
+func states(_ *testing.T, msgs []*sinktest.Message, uuid string) []string {
+	return sinktest.VMStates(msgs, uuid)
 }
 
-// eventState is the SourceInstance EnabledState of a VM modification
-// event for uuid, "" for any other event.
-func eventState(ev *xmltree.Node, uuid string) string {
-	if ev.Name != "VB_InstModification" {
-		return ""
-	}
-	src := ev.Kid(ev.Space, "SourceInstance")
-	if src == nil || len(src.Kids) != 1 || src.Kids[0].Name != "VB_ComputerSystem" {
-		return ""
-	}
-	cs := src.Kids[0]
-	if n := cs.Kid(cs.Space, "Name"); n == nil || textOf(n) != uuid {
-		return ""
-	}
-	if st := cs.Kid(cs.Space, "EnabledState"); st != nil {
-		return textOf(st)
-	}
-	return ""
-}
+// eventState reads one event element.
+func eventState(ev *xmltree.Node, uuid string) string { return sinktest.VMState(ev, uuid) }
 
 func TestSubscribePushDeliversStateChangesInOrder(t *testing.T) {
 	e := newEvEnv(t, evOptions{})

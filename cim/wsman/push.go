@@ -3,7 +3,6 @@ package wsman
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/cim/indication"
+	"github.com/virtbridge/virtbridge/cim/indication/export"
 	"github.com/virtbridge/virtbridge/cim/xmltree"
 )
 
@@ -27,13 +27,8 @@ type Pusher struct {
 // NewPusher returns a pusher whose every message is bounded by timeout.
 // Subscribers' certificates are verified unless insecureTLS is set.
 func NewPusher(timeout time.Duration, insecureTLS bool) *Pusher {
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: insecureTLS, MinVersion: tls.VersionTLS12}
-	return &Pusher{http: &http.Client{Transport: tr, Timeout: timeout}, timeout: timeout}
+	hc, timeout := export.HTTPClient(timeout, insecureTLS)
+	return &Pusher{http: hc, timeout: timeout}
 }
 
 // Push delivers events: each in its own message (Push, PushWithAck,

@@ -2,16 +2,12 @@ package vmmib
 
 import (
 	"context"
-	"crypto/tls"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
-	"github.com/vmware/govmomi"
-	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -20,6 +16,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/backends/vsphere"
+	"github.com/virtbridge/virtbridge/backends/vsphere/vspheretest"
 	"github.com/virtbridge/virtbridge/snmp/mib"
 )
 
@@ -53,18 +50,10 @@ func TestOSTypeFromLibosinfo(t *testing.T) {
 // suspend(7) and resume(8), which vSphere cannot do, as wrongValue in any
 // state, while it still accepts what vSphere can.
 func TestVSphereOSTypeAndControl(t *testing.T) {
-	model := simulator.ESX()
-	if err := model.Create(); err != nil {
-		t.Fatal(err)
-	}
-	model.Service.TLS = new(tls.Config)
-	model.Service.Listen = &url.URL{User: url.UserPassword("vb", "secret")}
-	srv := model.Service.NewServer()
-	t.Cleanup(func() { srv.Close(); model.Remove() })
+	sim := vspheretest.New(t, vspheretest.Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	backend, err := vsphere.Open(ctx, "vsphere://"+srv.URL.Host, vsphere.Options{User: "vb", Password: "secret",
-		Thumbprint: vsphere.ThumbprintSHA256(srv.Certificate()), UpdateWait: time.Second})
+	backend, err := vsphere.Open(ctx, sim.URL(), sim.BackendOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +63,7 @@ func TestVSphereOSTypeAndControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	inventoryRun(t, inv)
-	u := *srv.URL
-	u.User = url.UserPassword("vb", "secret")
-	ref, err := govmomi.NewClient(ctx, &u, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ref := sim.Client
 	v, err := view.NewManager(ref.Client).CreateContainerView(ctx, ref.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
 	if err != nil {
 		t.Fatal(err)

@@ -224,6 +224,12 @@ func (s *Sim) Close() {
 	})
 }
 
+// BackendOptions log backends/vsphere in to the simulator, quick to see
+// updates.
+func (s *Sim) BackendOptions() vsphere.Options {
+	return vsphere.Options{User: s.User, Password: s.Password, Thumbprint: s.Thumbprint, UpdateWait: time.Second, CallTimeout: 20 * time.Second}
+}
+
 // URL is the agent's connect URL for the simulator.
 func (s *Sim) URL() string { return "vsphere://" + s.Addr }
 

@@ -46,13 +46,22 @@ type Client struct {
 // Listeners' certificates are verified against the system's CAs unless
 // insecureTLS is set.
 func New(timeout time.Duration, insecureTLS bool) *Client {
+	hc, timeout := HTTPClient(timeout, insecureTLS)
+	return &Client{http: hc, timeout: timeout}
+}
+
+// HTTPClient is the HTTP client deliveries use, CIM-XML exports and
+// WS-Eventing pushes alike: listeners reached directly (no proxy), TLS
+// 1.2 or later verified unless insecureTLS, every request bounded by
+// timeout (10 s when 0), which it returns.
+func HTTPClient(timeout time.Duration, insecureTLS bool) (*http.Client, time.Duration) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil // listeners are reached directly
+	tr.Proxy = nil
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: insecureTLS, MinVersion: tls.VersionTLS12}
-	return &Client{http: &http.Client{Transport: tr, Timeout: timeout}, timeout: timeout}
+	return &http.Client{Transport: tr, Timeout: timeout}, timeout
 }
 
 // Export sends ind to the listener at url as a CIM-XML ExportIndication

@@ -149,3 +149,15 @@ func Embedded(inst *cim.Instance, name string) *cim.Instance {
 	e, _ := v.Instance()
 	return e
 }
+
+// SourceUints is the unsigned property prop of each indication's
+// SourceInstance, in order (0 where it has none).
+func SourceUints(is []*cim.Instance, prop string) []uint64 {
+	out := make([]uint64, 0, len(is))
+	for _, ind := range is {
+		v, _ := Embedded(ind, "SourceInstance").Get(prop)
+		n, _ := v.Uint()
+		out = append(out, n)
+	}
+	return out
+}

@@ -202,3 +202,36 @@ func summary(msgs []*Message) string {
 	}
 	return b.String()
 }
+
+// VMState is the EnabledState of virtual machine uuid carried by a
+// VB_InstModification event (a pushed body or a pulled item): "" for
+// any other event.
+func VMState(ev *xmltree.Node, uuid string) string {
+	if ev == nil || ev.Name != "VB_InstModification" {
+		return ""
+	}
+	src := ev.Kid(ev.Space, "SourceInstance")
+	if src == nil || len(src.Kids) != 1 || src.Kids[0].Name != "VB_ComputerSystem" {
+		return ""
+	}
+	cs := src.Kids[0]
+	name, st := cs.Kid(cs.Space, "Name"), cs.Kid(cs.Space, "EnabledState")
+	if name == nil || st == nil || strings.TrimSpace(name.Text.String()) != uuid {
+		return ""
+	}
+	return strings.TrimSpace(st.Text.String())
+}
+
+// VMStates is VMState of every pushed event (wsman/Event) about uuid, in
+// order.
+func VMStates(msgs []*Message, uuid string) []string {
+	var out []string
+	for _, m := range msgs {
+		if m.Action == "http://schemas.dmtf.org/wbem/wsman/1/wsman/Event" {
+			if s := VMState(m.Body, uuid); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
