@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/vim25/types"
+	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
@@ -80,6 +81,9 @@ type bed interface {
 	host(t *testing.T) truthHost
 	// change puts a VM in state behind the agent's back.
 	change(t *testing.T, uuid, state string)
+	// crash kills the agent (SIGKILL) and starts it again on the same
+	// configuration and state directory, waiting until it has caught up.
+	crash(t *testing.T)
 }
 
 // bedKind starts one kind of bed; extra goes to the agent's config as
@@ -166,16 +170,17 @@ func pickVM(truth map[string]truthVM, state string, skip ...string) string {
 // a test bed's domains defined into it and given their planned states,
 // and one of the shut-off ones managed-saved.
 type libvirtBed struct {
-	a   *agent
-	uri string
+	a          *agent
+	uri        string
+	dir, extra string
 }
 
 func startLibvirtBed(t *testing.T, extra string) bed {
 	t.Helper()
 	need(t, "virsh", "snmpget", "wbemcli")
 	d := libvirttest.SessionDaemon(t)
-	b := &libvirtBed{uri: d.URI("")}
 	dir := t.TempDir()
+	b := &libvirtBed{uri: d.URI(""), dir: dir, extra: extra}
 	node := filepath.Join(dir, "node.xml")
 	plan, err := testbed.WriteFile(node, testbed.Options{Domains: bedVMs, Seed: 5, NamePrefix: "bed"})
 	if err != nil {
@@ -211,8 +216,22 @@ func startLibvirtBed(t *testing.T, extra string) bed {
 		}
 	}
 	virshOn(t, b.uri, strings.Join(cmds, " ; "))
+	// The default node lives while a client holds it: this one keeps it
+	// (and the domains) through an agent's crash.
+	holder, err := libvirt.NewConnect(b.uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = holder.Close() })
 	waitAgrees(t, b)
 	return b
+}
+
+func (b *libvirtBed) crash(t *testing.T) {
+	t.Helper()
+	b.a.kill()
+	b.a = runAgent(t, b.dir, b.uri, nil, b.extra)
+	waitAgrees(t, b)
 }
 
 // splitDomains cuts virsh's concatenated dumpxml output into documents.
@@ -350,9 +369,10 @@ func (b *libvirtBed) change(t *testing.T, uuid, state string) {
 // sizes on the managed host, the agent logging in over HTTPS with the
 // certificate pinned.
 type vsphereBed struct {
-	a     *agent
-	sim   *vspheretest.Sim
-	model string
+	a          *agent
+	sim        *vspheretest.Sim
+	model      string
+	dir, extra string
 }
 
 func startVsphereBed(t *testing.T, model, extra string) bed {
@@ -363,9 +383,19 @@ func startVsphereBed(t *testing.T, model, extra string) bed {
 	// runAgent writes connect itself; the vsphere section follows extra
 	// (it is top level, extra starts inside snmp:).
 	_, section, _ := strings.Cut(cfg, "\nvsphere:")
-	b.a = runAgent(t, t.TempDir(), b.sim.URL(), nil, extra+"vsphere:"+section)
+	// A short update wait: the simulator holds a killed agent's long poll
+	// open until it ends, and its Close waits for it.
+	b.dir, b.extra = t.TempDir(), extra+"vsphere:"+strings.TrimRight(section, "\n")+"\n  update_wait: 1s\n"
+	b.a = runAgent(t, b.dir, b.sim.URL(), nil, b.extra)
 	waitAgrees(t, b)
 	return b
+}
+
+func (b *vsphereBed) crash(t *testing.T) {
+	t.Helper()
+	b.a.kill()
+	b.a = runAgent(t, b.dir, b.sim.URL(), nil, b.extra)
+	waitAgrees(t, b)
 }
 
 func (b *vsphereBed) name() string  { return "vsphere-" + b.model }
