@@ -44,6 +44,10 @@ type eventLog struct {
 	kick    chan struct{}
 
 	writeMu sync.Mutex // one commit at a time
+	// held is how many indications the store holds, counted once (-1
+	// until then) and kept by commit, under writeMu: counting is a walk
+	// of every page.
+	held int
 }
 
 type held struct {
@@ -63,7 +67,7 @@ func newEventLog(store *Store, codec Codec, size int, log *slog.Logger) *eventLo
 	if codec.Marshal == nil || codec.Unmarshal == nil {
 		size = 0
 	}
-	return &eventLog{store: store, codec: codec, log: log, size: max(size, 0), cursors: map[string]uint64{}, forgot: map[string]bool{}, kick: make(chan struct{}, 1)}
+	return &eventLog{store: store, codec: codec, log: log, size: max(size, 0), cursors: map[string]uint64{}, forgot: map[string]bool{}, kick: make(chan struct{}, 1), held: -1}
 }
 
 func (l *eventLog) signal() {
@@ -151,6 +155,9 @@ func (l *eventLog) commit() error {
 	}
 	err := l.store.db.Update(func(tx *bolt.Tx) error {
 		ev, cur := tx.Bucket([]byte(bucketEvents)), tx.Bucket([]byte(bucketCursors))
+		if l.held < 0 {
+			l.held = ev.Stats().KeyN // before this transaction's writes, which it does not see
+		}
 		for i, h := range batch {
 			if err := ev.Put(idKey(h.id), data[i]); err != nil {
 				return err
@@ -166,28 +173,33 @@ func (l *eventLog) commit() error {
 				return err
 			}
 		}
-		return trim(ev, l.size)
+		l.held += len(batch)
+		n, err := trim(ev, l.held-l.size)
+		l.held -= n
+		return err
 	})
+	if err != nil {
+		l.held = -1 // the transaction was rolled back: count again
+	}
 	if err != nil {
 		return fmt.Errorf("indication store %s: logging %d indications: %w", l.store.path, len(batch), err)
 	}
 	return nil
 }
 
-// trim deletes the oldest entries beyond size.
-func trim(b *bolt.Bucket, size int) error {
-	extra := b.Stats().KeyN - size
-	if extra <= 0 {
-		return nil
-	}
+// trim deletes the oldest extra entries and says how many it deleted.
+func trim(b *bolt.Bucket, extra int) (int, error) {
+	var old [][]byte // collected first: deleting moves a cursor
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && extra > 0; k, _ = c.Next() {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-		extra--
+	for k, _ := c.First(); k != nil && len(old) < extra; k, _ = c.Next() {
+		old = append(old, k)
 	}
-	return nil
+	for i, k := range old {
+		if err := b.Delete(k); err != nil {
+			return i, err
+		}
+	}
+	return len(old), nil
 }
 
 func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
