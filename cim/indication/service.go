@@ -83,6 +83,9 @@ type Service struct {
 	dests   map[string]*destRec
 	subs    map[string]*subscription
 	elog    *eventLog
+	// changes is the inventory's change stream, subscribed to in New so
+	// that nothing between New and Run is missed.
+	changes *inventory.Subscription
 	started time.Time // names this run in SequenceContext
 	wg      sync.WaitGroup
 }
@@ -117,6 +120,7 @@ func New(cfg Config) (*Service, error) {
 		cancel()
 		return nil, err
 	}
+	s.changes = cfg.Inventory.Subscribe(4096)
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
@@ -182,7 +186,7 @@ func (s *Service) JobWatcher(ev provider.JobEvent) {
 // publishing their indications, until ctx ends; then it stops delivery.
 func (s *Service) Run(ctx context.Context) error {
 	defer s.Close()
-	sub := s.cfg.Inventory.Subscribe(4096)
+	sub := s.changes
 	defer sub.Close()
 	go s.followJobs(ctx)
 	for {
@@ -214,6 +218,7 @@ func (s *Service) followJobs(ctx context.Context) {
 // Close stops every delivery and waits for them.
 func (s *Service) Close() {
 	s.stop()
+	s.changes.Close()
 	s.wg.Wait()
 }
 

@@ -3,8 +3,10 @@ package wsman
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +32,7 @@ type evEnv struct {
 }
 
 type evOptions struct {
-	retries int
+	retries int // 3 when 0: a delivery that fails once on a loaded machine ends a subscription
 	history int
 	store   string
 	timeout time.Duration // of one delivery; 5 s when 0
@@ -58,11 +60,21 @@ func (e *evEnv) start(t testing.TB, o evOptions) {
 	if o.history == 0 {
 		o.history = 1000
 	}
+	if o.retries == 0 {
+		o.retries = 3
+	}
+	// The service's log, shown when the test fails.
+	var logs lockedLog
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("indication service log:\n%s", logs.String())
+		}
+	})
 	if o.timeout == 0 {
 		o.timeout = 5 * time.Second
 	}
 	ic := &indication.Config{Store: st, QueueSize: 100, RetryAttempts: o.retries, RetryInterval: 5 * time.Millisecond,
-		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(o.timeout, false), MaxInstances: 20, History: o.history,
+		Exporter: export.New(5*time.Second, false), Pusher: NewPusher(o.timeout, false), MaxInstances: 20, History: o.history, Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Codec: indication.Codec{Marshal: cimxml.MarshalInstance, Unmarshal: cimxml.UnmarshalInstance}}
 	a, err := virt.Assemble(virt.Config{Namespace: testNamespace, Version: "t", Ops: e.bed.Backend, Indications: ic}, e.bed.Inventory)
 	if err != nil {
@@ -203,4 +215,22 @@ func faultSubcode(r *reply) string {
 		s = s[i+1:]
 	}
 	return s
+}
+
+// lockedLog is a log buffer safe for the service's goroutines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
