@@ -255,8 +255,11 @@ type itemWriter struct {
 	tooBig bool
 }
 
+// emit renders inst in place after the items so far, and takes it back
+// when it does not fit: no copy of each item.
 func (iw *itemWriter) emit(inst *cim.Instance) error {
-	var one writer
+	start := iw.buf.Len()
+	one := &iw.buf
 	switch iw.mode {
 	case modeEPRs:
 		one.writeEPR(inst.Path)
@@ -268,13 +271,13 @@ func (iw *itemWriter) emit(inst *cim.Instance) error {
 	default:
 		one.writeInstance(inst, 0)
 	}
-	if iw.budget > 0 && iw.buf.Len()+one.Len() > iw.budget {
+	if iw.budget > 0 && iw.buf.Len() > iw.budget {
+		iw.buf.Truncate(start)
 		if iw.n == 0 {
 			iw.tooBig = true
 		}
 		return broker.ErrPageFull
 	}
-	iw.buf.Write(one.Bytes())
 	iw.n++
 	return nil
 }
