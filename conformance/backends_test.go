@@ -29,10 +29,7 @@ func TestBackends(t *testing.T) {
 	for _, k := range bedKinds {
 		t.Run(k.name, func(t *testing.T) {
 			port := trapdtest.FreeUDPPort(t, "127.0.0.1")
-			b := k.start(t, fmt.Sprintf(`  notifications:
-    destinations:
-      - {name: trap, address: "127.0.0.1:%d", version: "2c", community: public}
-%s`, port, fastRetries))
+			b := k.start(t, trapDestination(port)+fastRetries)
 			t.Run("SNMP", func(t *testing.T) { suiteSNMP(t, b) })
 			t.Run("CIMXML", func(t *testing.T) { suiteCIMXML(t, b) })
 			t.Run("WSMan", func(t *testing.T) { suiteWSMan(t, b) })
@@ -536,18 +533,8 @@ func suiteEvents(t *testing.T, b bed, trapPort int) {
 		wantTraps = append(wantTraps, "OID: ."+notificationOf[s])
 	}
 
-	ofVM := func(is []*cim.Instance) []uint64 {
-		var mine []*cim.Instance
-		for _, in := range is {
-			v, _ := listenertest.Embedded(in, "SourceInstance").Get("Name")
-			if name, _ := v.Str(); name == uuid {
-				mine = append(mine, in)
-			}
-		}
-		return enabledStates(mine)
-	}
-	got := l.WaitFor(t, "the indications of the changes", func(is []*cim.Instance) bool { return len(ofVM(is)) >= len(wantEnabled) })
-	if s := ofVM(got); !slices.Equal(s, wantEnabled) {
+	got := l.WaitFor(t, "the indications of the changes", func(is []*cim.Instance) bool { return len(ofVM(is, uuid)) >= len(wantEnabled) })
+	if s := ofVM(got, uuid); !slices.Equal(s, wantEnabled) {
 		t.Errorf("%s: CIM indications' EnabledState %v, want %v\n%s", b.name(), s, wantEnabled, listenertest.Describe(got))
 	}
 	var wantPushed []string

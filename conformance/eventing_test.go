@@ -184,10 +184,7 @@ func TestQueuedIndicationsSurviveKill9(t *testing.T) {
 // WS-Eventing consumers in the same order.
 func TestOneOrderThreeWays(t *testing.T) {
 	port := trapdtest.FreeUDPPort(t, "127.0.0.1")
-	a := startAgent(t, 4, fmt.Sprintf(`  notifications:
-    destinations:
-      - {name: trap, address: "127.0.0.1:%d", version: "2c", community: public}
-%s`, port, fastRetries))
+	a := startAgent(t, 4, trapDestination(port)+fastRetries)
 	td := trapdtest.StartOn(t, "127.0.0.1", port, "authCommunity log public\n")
 	l := listenertest.Start(t)
 	sink := sinktest.Start(t)
@@ -226,4 +223,10 @@ func trapsOf(rs []trapdtest.Record, i string) []string {
 		oids = append(oids, oid)
 	}
 	return oids
+}
+
+// trapDestination is the agent's snmp: config lines for one v2c trap
+// destination on 127.0.0.1:port.
+func trapDestination(port int) string {
+	return fmt.Sprintf("  notifications:\n    destinations:\n      - {name: trap, address: \"127.0.0.1:%d\", version: \"2c\", community: public}\n", port)
 }

@@ -1,14 +1,12 @@
 package conformance
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim"
 	"github.com/virtbridge/virtbridge/cim/indication/listenertest"
-	"github.com/virtbridge/virtbridge/snmp/notify/trapdtest"
 )
 
 const (
@@ -80,32 +78,5 @@ func TestIndicationsThroughCIMXML(t *testing.T) {
 	got = l.WaitFor(t, "a pause after the restart", func(is []*cim.Instance) bool { return len(is) >= 3 })
 	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2, 9}) {
 		t.Errorf("EnabledState %v, want [9 2 9]", s)
-	}
-}
-
-// TestOneOrderEverywhere: a VM paused then resumed is reported in that
-// order as SNMP notifications (vmPaused, vmRunning) and as CIM
-// indications: both come from the one inventory change stream.
-func TestOneOrderEverywhere(t *testing.T) {
-	port := trapdtest.FreeUDPPort(t, "127.0.0.1")
-	a := startAgent(t, 4, fmt.Sprintf(`  notifications:
-    destinations:
-      - {name: trap, address: "127.0.0.1:%d", version: "2c", community: public}
-%s`, port, fastRetries))
-	td := trapdtest.StartOn(t, "127.0.0.1", port, "authCommunity log public\n")
-	l := listenertest.Start(t)
-	a.subscribeAll(t, "states", "DMTF:CQL", stateChangeQuery, l.URL)
-	vm := firstRunning(t, a.plan)
-	i := a.vmIndexOf(t, vm.Name)
-	a.requestState(t, vm.UUID, 9)
-	a.requestState(t, vm.UUID, 2)
-
-	got := l.WaitFor(t, "pause and resume", func(is []*cim.Instance) bool { return len(is) >= 2 })
-	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2}) {
-		t.Errorf("CIM: EnabledState %v, want [9 2]", s)
-	}
-	recs := td.WaitFor(t, "vmPaused and vmRunning", func(rs []trapdtest.Record) bool { return len(trapsOf(rs, i)) >= 2 })
-	if oids := trapsOf(recs, i); !slices.Equal(oids, []string{"OID: ." + vmPaused, "OID: ." + vmRunning}) {
-		t.Errorf("SNMP: %v, want vmPaused then vmRunning\n%s", oids, td.Output())
 	}
 }
