@@ -428,3 +428,40 @@ func TestOpenwsmanSubscribeCapture(t *testing.T) {
 	e.suspendResume(t, uuid)
 	sink.Wait(t, 30*time.Second, "events for the captured subscription", func(m []*sinktest.Message) bool { return len(states(t, m, uuid)) >= 2 })
 }
+
+// TestSubscribeByResourceURI: without a filter, the resource URI names
+// what to subscribe to: an indication class (every instance of it), or
+// an existing CIM_IndicationFilter by its Name selector, whose query is
+// then the subscription's.
+func TestSubscribeByResourceURI(t *testing.T) {
+	e := newEvEnv(t, evOptions{})
+	byClass, byFilter := sinktest.Start(t), sinktest.Start(t)
+	r := e.op(req{action: actionSubscribe, resource: DMTFPrefix + "CIM_InstModification", body: subscribeBody(deliveryPush, notifyTo(byClass.URL, ""), "")}.String())
+	if r.status != 200 {
+		t.Fatalf("Subscribe to the class: HTTP %d\n%s", r.status, r.raw)
+	}
+	f := &cim.Instance{ClassName: "CIM_IndicationFilter"}
+	f.Set("Name", cim.String("ops-states"))
+	f.Set("QueryLanguage", cim.String("DMTF:CQL"))
+	f.Set("Query", cim.String(strings.ReplaceAll(strings.ReplaceAll(stateQuery, "&lt;", "<"), "&gt;", ">")))
+	if _, err := e.br.CreateInstance(t.Context(), "root/interop", f); err != nil {
+		t.Fatal(err)
+	}
+	r = e.op(req{action: actionSubscribe, resource: DMTFPrefix + "CIM_IndicationFilter", selectors: []Selector{{Name: "Name", Value: "ops-states"}, {Name: namespaceSelector, Value: "root/interop"}},
+		body: subscribeBody(deliveryPush, notifyTo(byFilter.URL, ""), "")}.String())
+	if r.status != 200 {
+		t.Fatalf("Subscribe to the filter: HTTP %d\n%s", r.status, r.raw)
+	}
+	if r := e.op(req{action: actionSubscribe, resource: DMTFPrefix + "CIM_IndicationFilter", selectors: []Selector{{Name: "Name", Value: "nope"}},
+		body: subscribeBody(deliveryPush, notifyTo(byFilter.URL, ""), "")}.String()); faultSubcode(r) != "CannotProcessFilter" {
+		t.Errorf("Subscribe to a missing filter: %s\n%s", faultSubcode(r), r.raw)
+	}
+	uuid := e.running(t)
+	e.suspendResume(t, uuid)
+	for name, s := range map[string]*sinktest.Sink{"class": byClass, "filter": byFilter} {
+		got := s.Wait(t, 30*time.Second, name, func(m []*sinktest.Message) bool { return len(sinktest.VMStates(m, uuid)) >= 2 })
+		if st := sinktest.VMStates(got, uuid); strings.Join(st, ",") != "9,2" {
+			t.Errorf("subscribed by %s: %v, want 9,2", name, st)
+		}
+	}
+}
