@@ -21,6 +21,7 @@ type Encoder struct {
 	err   error
 	depth int // embedded-object nesting, to bound recursion
 	num   [32]byte
+	cache *EmbeddedCache // nil: embedded instances encoded every time
 }
 
 // NewEncoder returns an Encoder writing to w.

@@ -97,7 +97,7 @@ func (e *Encoder) writeValue(v cim.Value) {
 		e.end("VALUE.REFERENCE")
 		return
 	case cim.TypeInstance, cim.TypeObject:
-		e.leaf("VALUE", e.embedded(v))
+		e.embeddedValue(v)
 		return
 	}
 	e.tag("VALUE", nil, ">")

@@ -1,6 +1,7 @@
 package cimxml
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/virtbridge/virtbridge/cim"
@@ -45,5 +46,40 @@ func TestInstanceCodecRoundTrip(t *testing.T) {
 	}
 	if _, err := UnmarshalInstance([]byte("<CLASS NAME=\"x\"/>")); err == nil {
 		t.Error("a CLASS read as an instance")
+	}
+}
+
+// TestEmbeddedCacheSameBytes: an export written with the cache, cold and
+// warm, is byte for byte the one written without; the cache keeps at
+// most its size.
+func TestEmbeddedCacheSameBytes(t *testing.T) {
+	ind := benchIndication()
+	var plain, cold, warm bytes.Buffer
+	if err := WriteExportIndication(&plain, "7", ind); err != nil {
+		t.Fatal(err)
+	}
+	c := NewEmbeddedCache(2)
+	if err := c.WriteExportIndication(&cold, "7", ind); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteExportIndication(&warm, "7", ind); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(plain.Bytes(), cold.Bytes()) || !bytes.Equal(plain.Bytes(), warm.Bytes()) {
+		t.Fatalf("cached export differs:\n%s\n%s\n%s", plain.Bytes(), cold.Bytes(), warm.Bytes())
+	}
+	if len(c.m) != 2 {
+		t.Fatalf("cache holds %d, want the 2 embedded instances", len(c.m))
+	}
+	other := benchIndication()
+	var again bytes.Buffer
+	if err := c.WriteExportIndication(&again, "7", other); err != nil || !bytes.Equal(again.Bytes(), plain.Bytes()) {
+		t.Fatalf("a new indication: %v", err)
+	}
+	if len(c.m) != 2 {
+		t.Errorf("cache of size 2 holds %d", len(c.m))
+	}
+	if req, err := DecodeExportRequest(&again); err != nil || req.Indication == nil {
+		t.Errorf("cached export does not decode: %v", err)
 	}
 }

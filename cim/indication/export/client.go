@@ -40,14 +40,21 @@ const maxResponse = 1 << 20
 type Client struct {
 	http    *http.Client
 	timeout time.Duration
+	// embedded encodes the instances an indication carries once for all
+	// the subscriptions it goes to.
+	embedded *cimxml.EmbeddedCache
 }
+
+// embeddedCached is how many embedded instances the client keeps
+// encoded: the latest indications' SourceInstance and PreviousInstance.
+const embeddedCached = 1024
 
 // New returns a client whose every delivery is bounded by timeout.
 // Listeners' certificates are verified against the system's CAs unless
 // insecureTLS is set.
 func New(timeout time.Duration, insecureTLS bool) *Client {
 	hc, timeout := HTTPClient(timeout, insecureTLS)
-	return &Client{http: hc, timeout: timeout}
+	return &Client{http: hc, timeout: timeout, embedded: cimxml.NewEmbeddedCache(embeddedCached)}
 }
 
 // HTTPClient is the HTTP client deliveries use, CIM-XML exports and
@@ -74,7 +81,7 @@ func (c *Client) Export(ctx context.Context, url string, ind *cim.Instance) erro
 		msgID = "0"
 	}
 	var body bytes.Buffer
-	if err := cimxml.WriteExportIndication(&body, msgID, ind); err != nil {
+	if err := c.embedded.WriteExportIndication(&body, msgID, ind); err != nil {
 		return &DeliveryError{URL: url, Err: fmt.Errorf("encoding %s: %w", ind.ClassName, err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
