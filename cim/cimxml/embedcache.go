@@ -3,9 +3,9 @@ package cimxml
 import (
 	"bytes"
 	"io"
-	"sync"
 
 	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/internal/idcache"
 )
 
 // EmbeddedCache keeps the escaped text of recently written embedded
@@ -16,38 +16,17 @@ import (
 // its address is not reused. Safe for concurrent use; a nil cache
 // caches nothing.
 type EmbeddedCache struct {
-	mu    sync.Mutex
-	m     map[*cim.Instance][]byte
-	order []*cim.Instance // a ring: the oldest is evicted first
-	next  int
+	c *idcache.Cache[*cim.Instance, []byte]
 }
 
 // NewEmbeddedCache keeps up to size instances.
 func NewEmbeddedCache(size int) *EmbeddedCache {
-	size = max(size, 1)
-	return &EmbeddedCache{m: make(map[*cim.Instance][]byte, size), order: make([]*cim.Instance, size)}
+	return &EmbeddedCache{c: idcache.New[*cim.Instance, []byte](size)}
 }
 
-func (c *EmbeddedCache) load(inst *cim.Instance) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	b, ok := c.m[inst]
-	return b, ok
-}
+func (c *EmbeddedCache) load(inst *cim.Instance) ([]byte, bool) { return c.c.Load(inst) }
 
-func (c *EmbeddedCache) store(inst *cim.Instance, b []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.m[inst]; ok {
-		return
-	}
-	if old := c.order[c.next]; old != nil {
-		delete(c.m, old)
-	}
-	c.order[c.next] = inst
-	c.next = (c.next + 1) % len(c.order)
-	c.m[inst] = b
-}
+func (c *EmbeddedCache) store(inst *cim.Instance, b []byte) { c.c.Store(inst, b) }
 
 // WriteExportIndication is the package's WriteExportIndication with
 // embedded instances taken from, and added to, the cache.

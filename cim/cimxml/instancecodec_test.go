@@ -68,16 +68,16 @@ func TestEmbeddedCacheSameBytes(t *testing.T) {
 	if !bytes.Equal(plain.Bytes(), cold.Bytes()) || !bytes.Equal(plain.Bytes(), warm.Bytes()) {
 		t.Fatalf("cached export differs:\n%s\n%s\n%s", plain.Bytes(), cold.Bytes(), warm.Bytes())
 	}
-	if len(c.m) != 2 {
-		t.Fatalf("cache holds %d, want the 2 embedded instances", len(c.m))
+	if c.c.Len() != 2 {
+		t.Fatalf("cache holds %d, want the 2 embedded instances", c.c.Len())
 	}
 	other := benchIndication()
 	var again bytes.Buffer
 	if err := c.WriteExportIndication(&again, "7", other); err != nil || !bytes.Equal(again.Bytes(), plain.Bytes()) {
 		t.Fatalf("a new indication: %v", err)
 	}
-	if len(c.m) != 2 {
-		t.Errorf("cache of size 2 holds %d", len(c.m))
+	if c.c.Len() != 2 {
+		t.Errorf("cache of size 2 holds %d", c.c.Len())
 	}
 	if req, err := DecodeExportRequest(&again); err != nil || req.Indication == nil {
 		t.Errorf("cached export does not decode: %v", err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/xml"
 
+	"github.com/virtbridge/virtbridge/cim"
+	"github.com/virtbridge/virtbridge/internal/idcache"
 	"github.com/virtbridge/virtbridge/internal/uuid"
 )
 
@@ -12,6 +14,15 @@ import (
 // sent instead, before anything goes out.
 type writer struct {
 	bytes.Buffer
+	// nested, when set, keeps embedded instances rendered by identity
+	// (the Pusher's: one indication, many subscribers).
+	nested *idcache.Cache[nestedKey, []byte]
+}
+
+// nestedKey is an embedded instance at a depth (its element prefix).
+type nestedKey struct {
+	inst  *cim.Instance
+	depth int
 }
 
 func (w *writer) text(s string) { _ = xml.EscapeText(w, []byte(s)) }

@@ -36,6 +36,24 @@ func (w *writer) writeInstance(inst *cim.Instance, depth int) {
 	w.close(el)
 }
 
+// writeNested writes an embedded instance, from the cache when the
+// writer has one.
+func (w *writer) writeNested(inst *cim.Instance, depth int) {
+	if w.nested == nil || inst == nil {
+		w.writeInstance(inst, depth)
+		return
+	}
+	k := nestedKey{inst, depth}
+	if b, ok := w.nested.Load(k); ok {
+		w.Write(b)
+		return
+	}
+	one := writer{nested: w.nested}
+	one.writeInstance(inst, depth)
+	w.nested.Store(k, one.Bytes())
+	w.Write(one.Bytes())
+}
+
 // writeValue writes one scalar as element name.
 func (w *writer) writeValue(name string, v cim.Value, depth int) {
 	if v.IsNull() {
@@ -60,7 +78,7 @@ func (w *writer) writeValue(name string, v cim.Value, depth int) {
 	case cim.TypeInstance, cim.TypeObject:
 		if inst, ok := v.Instance(); ok && depth < 4 {
 			w.open(name)
-			w.writeInstance(inst, depth+1)
+			w.writeNested(inst, depth+1)
 			w.close(name)
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/virtbridge/virtbridge/cim/indication"
 	"github.com/virtbridge/virtbridge/cim/indication/export"
 	"github.com/virtbridge/virtbridge/cim/xmltree"
+	"github.com/virtbridge/virtbridge/internal/idcache"
 )
 
 // Pusher sends WS-Eventing messages to subscribers (DSP0226 §10.2.9):
@@ -22,13 +23,17 @@ import (
 type Pusher struct {
 	http    *http.Client
 	timeout time.Duration
+	nested  *idcache.Cache[nestedKey, []byte] // see writer.nested
 }
+
+// nestedCached is how many embedded instances a Pusher keeps rendered.
+const nestedCached = 1024
 
 // NewPusher returns a pusher whose every message is bounded by timeout.
 // Subscribers' certificates are verified unless insecureTLS is set.
 func NewPusher(timeout time.Duration, insecureTLS bool) *Pusher {
 	hc, timeout := export.HTTPClient(timeout, insecureTLS)
-	return &Pusher{http: hc, timeout: timeout}
+	return &Pusher{http: hc, timeout: timeout, nested: idcache.New[nestedKey, []byte](nestedCached)}
 }
 
 // Push delivers events: each in its own message (Push, PushWithAck,
@@ -119,7 +124,7 @@ func bookmarkOf(d *indication.Delivery, events []indication.Event) string {
 func (p *Pusher) send(ctx context.Context, d *indication.Delivery, to indication.EPR, action, bookmark string, body func(*writer)) error {
 	ack := d.Mode == indication.ModePushWithAck && action != actionSubEnd
 	msgID := newMessageID()
-	w := &writer{}
+	w := &writer{nested: p.nested}
 	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	w.open("s:Envelope", "xmlns:s", nsSOAP, "xmlns:wsa", nsWSA, "xmlns:wsman", nsWSMan, "xmlns:cim", nsCIM, "xmlns:xsi", nsXSI)
 	w.open("s:Header")
