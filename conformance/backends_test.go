@@ -6,7 +6,8 @@ package conformance
 // things of SNMP, CIM-XML, WS-Management, the methods and the events,
 // against what the hypervisor itself says; where vSphere genuinely
 // differs (no pause, no live vCPU change without hot plug, guest
-// operations needing VMware Tools) the step asserts that difference.
+// operations needing VMware Tools, an undefined VM's files left on the
+// datastore) the step asserts that difference.
 
 import (
 	"fmt"
@@ -34,6 +35,7 @@ func TestBackends(t *testing.T) {
 			t.Run("CIMXML", func(t *testing.T) { suiteCIMXML(t, b) })
 			t.Run("WSMan", func(t *testing.T) { suiteWSMan(t, b) })
 			t.Run("Methods", func(t *testing.T) { suiteMethods(t, b) })
+			t.Run("MethodsSystems", func(t *testing.T) { suiteSystems(t, b) })
 			t.Run("Events", func(t *testing.T) { suiteEvents(t, b, port) })
 		})
 	}
@@ -474,6 +476,197 @@ func suiteMethods(t *testing.T, b bed) {
 			t.Errorf("%s: the refused change left %d vCPUs (%s), want %d", b.name(), now.vcpus, now.state, v.vcpus)
 		}
 	}
+}
+
+// suiteSystems: a system's life through the management and snapshot
+// services, the same on either hypervisor. DefineSystem (raw CIM-XML) of
+// a small VM: 2 vCPUs, 256 MiB (a multiple of 4 MiB, as vSphere wants),
+// no disk (vSphere attaches only existing files) and one NIC on the
+// host's first network or port group; AddResourceSettings (WS-Man) of a
+// second NIC, MAC left to the agent, and RemoveResourceSettings
+// (CIM-XML) of it while the VM is off; two snapshots (CIM-XML, WS-Man),
+// the first applied (wbemcli cm) and the second destroyed (WS-Man); then
+// DestroySystem (wbemcli cm) of the VM, started again and keeping its
+// snapshot. After each step the hypervisor (virsh; govmomi) and the
+// agent (CIM-XML, WS-Man, SNMP) agree. vSphere's DestroySystem is
+// UnregisterVM: the VM leaves the inventory but its .vmx stays on the
+// datastore (docs/vsphere.md), which the step asserts.
+func suiteSystems(t *testing.T, b bed) {
+	a := b.agent()
+	q := b.quirks()
+	host := b.host(t)
+	before := b.truth(t)
+	if len(host.networks) == 0 {
+		t.Fatalf("%s: the host has no network for a NIC", b.name())
+	}
+	// The first by name: libvirt's "default", the ESXi host's "VM
+	// Network", the vCenter host's distributed port group DC0_DVPG0 (its
+	// uplink port group, which the simulator does not mark, sorts after).
+	network := host.networks[0]
+	vsms := serviceOf(t, a, "VB_VirtualSystemManagementService")
+	snaps := serviceOf(t, a, "VB_VirtualSystemSnapshotService")
+	ws := wsInvoker{newWSClient(t, a.wsmanHTTP, false, cimOperator)}
+	const name = "vb-conformance"
+
+	// DefineSystem: the hypervisor has the VM, shut off, with the name,
+	// vCPUs, memory and NIC asked for; the agent shows it and its RASDs.
+	r := a.cimCall(t, cimOperator, vsms, "DefineSystem", embeddedParam("SystemSettings", vssdInst(name), true),
+		embeddedArray("ResourceSettings", []string{procRASD("", "2", ""), memRASD("", "256"), nicRASD("", network)}, false, true))
+	r.ok(t, b.name()+": DefineSystem")
+	sys := r.refOut("ResultingSystem")
+	if len(sys) != 1 || sys[0].class != "VB_ComputerSystem" || sys[0].key("Name") == "" {
+		t.Fatalf("%s: DefineSystem: ResultingSystem %+v:\n%s", b.name(), sys, r)
+	}
+	uuid := sys[0].key("Name")
+	vm, vssd := vmCIMPath(uuid), idPath("VB_VirtualSystemSettingData", "VB:"+uuid)
+	if _, old := before[uuid]; old {
+		t.Fatalf("%s: DefineSystem answered the UUID of an existing VM, %s", b.name(), uuid)
+	}
+	v, ok := b.truth(t)[uuid]
+	if !ok {
+		t.Fatalf("%s: the hypervisor has no VM %s after DefineSystem", b.name(), uuid)
+	}
+	got := []string{v.name, v.state, itoa(v.vcpus), strconv.FormatUint(v.memKiB, 10), itoa(len(v.sources)), strings.Join(v.networks, ",")}
+	if want := []string{name, stOff, "2", "262144", "0", network}; !slices.Equal(got, want) {
+		t.Errorf("%s: the defined VM: the hypervisor says %v, want %v (name, state, vCPUs, memory KiB, drives, NIC networks)", b.name(), got, want)
+	}
+	if len(v.macs) != 1 {
+		t.Fatalf("%s: the defined VM has NICs %v, want one", b.name(), v.macs)
+	}
+	defMAC := v.macs[0]
+	if p := a.props(t, vm); p["ElementName"] != name || p["EnabledState"] != "3" {
+		t.Errorf("%s: gi of the defined VM: ElementName %q EnabledState %s, want %q 3", b.name(), p["ElementName"], p["EnabledState"], name)
+	}
+	rs := map[string]map[string]string{} // the VSSD's RASDs by InstanceID
+	for _, o := range a.associated(t, vssd, "-ac", "CIM_VirtualSystemSettingDataComponent") {
+		rs[o.props["InstanceID"]] = o.props
+	}
+	got = []string{rs["VB:"+uuid+"/processor"]["VirtualQuantity"], rs["VB:"+uuid+"/memory"]["VirtualQuantity"], rs["VB:"+uuid+"/nic/"+defMAC]["Address"]}
+	if want := []string{"2", "262144", defMAC}; !slices.Equal(got, want) || len(rs) != 3 {
+		t.Errorf("%s: the defined VM's RASDs give %v, want %v (vCPUs, memory KiB, MAC), 3 RASDs:\n%v", b.name(), got, want, rs)
+	}
+	waitAgrees(t, b)
+
+	// A NIC added while the VM is off, on the same network, its MAC
+	// chosen by the agent: both hypervisors take it, and let it go.
+	ports := func() int {
+		return len(paths(a.wbem(t, "ain", "-ac", "CIM_SystemDevice", "-arc", "CIM_EthernetPort", a.cimURL(cimViewer, vm.full()))))
+	}
+	o := ws.invoke(t, vsms, "AddResourceSettings", wsEPRParam("AffectedConfiguration", vssd),
+		wsParam("ResourceSettings", wsEmbedded("VB_EthernetPortAllocationSettingData", [2]string{"ResourceType", "10"}, [2]string{"Connection", network})))
+	o.ok(t, b.name()+": AddResourceSettings of a NIC")
+	added := o.eprs("ResultingResourceSettings")
+	if len(added) != 1 || !strings.HasPrefix(added[0].selectors["InstanceID"], "VB:"+uuid+"/nic/") {
+		t.Fatalf("%s: AddResourceSettings: ResultingResourceSettings %+v", b.name(), added)
+	}
+	mac := strings.TrimPrefix(added[0].selectors["InstanceID"], "VB:"+uuid+"/nic/")
+	waitUntil(t, b.name()+": the hypervisor to show the new NIC", func() bool {
+		return slices.Equal(sorted(b.vm(t, uuid).macs), sorted([]string{defMAC, mac}))
+	})
+	if v := b.vm(t, uuid); !slices.Equal(v.networks, []string{network, network}) || v.state != stOff {
+		t.Errorf("%s: after AddResourceSettings the NICs are on %v and the VM %s; want two on %s, shut off", b.name(), v.networks, v.state, network)
+	}
+	if n := ports(); n != 2 {
+		t.Errorf("%s: %d CIM_EthernetPort after AddResourceSettings, want 2", b.name(), n)
+	}
+	if n := ws.get(t, idPath("VB_EthernetPortAllocationSettingData", "VB:"+uuid+"/nic/"+mac)); n.props["Address"] != mac || n.props["ResourceType"] != "10" {
+		t.Errorf("%s: WS-Man Get of the new NIC's RASD: %v", b.name(), n.props)
+	}
+	a.cimCall(t, cimOperator, vsms, "RemoveResourceSettings",
+		refArrayParam("ResourceSettings", idPath("VB_EthernetPortAllocationSettingData", "VB:"+uuid+"/nic/"+mac))).ok(t, b.name()+": RemoveResourceSettings of the NIC")
+	waitUntil(t, b.name()+": the hypervisor to lose the NIC", func() bool { return slices.Equal(b.vm(t, uuid).macs, []string{defMAC}) })
+	if n := ports(); n != 1 {
+		t.Errorf("%s: %d CIM_EthernetPort after RemoveResourceSettings, want 1", b.name(), n)
+	}
+
+	// Snapshots: snap-1 over CIM-XML, snap-2 over WS-Man (current), snap-1
+	// applied (current), snap-2 destroyed. checkSnaps compares the
+	// hypervisor's snapshots and current one with the agent's
+	// SnapshotOfVirtualSystem and LastAppliedSnapshot.
+	checkSnaps := func(what string, want []string, current string) {
+		t.Helper()
+		waitUntil(t, b.name()+": the hypervisor's snapshots after "+what, func() bool {
+			names, cur := b.snapshots(t, uuid)
+			return slices.Equal(names, want) && cur == current
+		})
+		var names []string
+		for _, o := range a.associated(t, vm, "-ac", "CIM_SnapshotOfVirtualSystem") {
+			if o.props["InstanceID"] != "VB:"+uuid+"/snapshot/"+o.props["ElementName"] {
+				t.Errorf("%s: after %s: snapshot VSSD %s named %q", b.name(), what, o.props["InstanceID"], o.props["ElementName"])
+			}
+			names = append(names, o.props["ElementName"])
+		}
+		var last []string
+		for _, o := range a.associated(t, vm, "-ac", "CIM_LastAppliedSnapshot") {
+			last = append(last, o.props["ElementName"])
+		}
+		if slices.Sort(names); !slices.Equal(names, want) || !slices.Equal(last, []string{current}) {
+			t.Errorf("%s: after %s the agent shows snapshots %v, last applied %v; the hypervisor %v, current %s", b.name(), what, names, last, want, current)
+		}
+	}
+	r = a.cimCall(t, cimOperator, snaps, "CreateSnapshot", refParam("AffectedSystem", vm),
+		embeddedParam("SnapshotSettings", vssdInst("snap-1"), true), valueParam("SnapshotType", "uint16", "2"))
+	r.ok(t, b.name()+": CreateSnapshot snap-1")
+	res := r.refOut("ResultingSnapshot")
+	if len(res) != 1 || res[0].key("InstanceID") != "VB:"+uuid+"/snapshot/snap-1" {
+		t.Fatalf("%s: CreateSnapshot snap-1: ResultingSnapshot %+v", b.name(), res)
+	}
+	snap1 := res[0]
+	checkSnaps("CreateSnapshot snap-1", []string{"snap-1"}, "snap-1")
+	o = ws.invoke(t, snaps, "CreateSnapshot", wsEPRParam("AffectedSystem", vm),
+		wsParam("SnapshotSettings", wsEmbedded("VB_VirtualSystemSettingData", [2]string{"ElementName", "snap-2"})), wsParam("SnapshotType", "2"))
+	o.ok(t, b.name()+": WS-Man CreateSnapshot snap-2")
+	eprs := o.eprs("ResultingSnapshot")
+	if len(eprs) != 1 || eprs[0].selectors["InstanceID"] != "VB:"+uuid+"/snapshot/snap-2" {
+		t.Fatalf("%s: WS-Man CreateSnapshot snap-2: ResultingSnapshot %+v", b.name(), eprs)
+	}
+	snap2 := idPath("VB_VirtualSystemSettingData", eprs[0].selectors["InstanceID"])
+	if s := ws.get(t, snap2); s.props["ElementName"] != "snap-2" {
+		t.Errorf("%s: WS-Man Get of snap-2's VSSD: %v", b.name(), s.props)
+	}
+	checkSnaps("CreateSnapshot snap-2", []string{"snap-1", "snap-2"}, "snap-2")
+	if ret, out := a.cm(t, snaps, "ApplySnapshot.Snapshot="+snap1.wbem()); ret != "0" {
+		t.Fatalf("%s: wbemcli cm ApplySnapshot snap-1: %q\n%s", b.name(), ret, out)
+	}
+	checkSnaps("ApplySnapshot snap-1", []string{"snap-1", "snap-2"}, "snap-1")
+	if s := b.vm(t, uuid).state; s != stOff {
+		t.Errorf("%s: applying a snapshot of a VM that was off left it %s", b.name(), s)
+	}
+	ws.invoke(t, snaps, "DestroySnapshot", wsEPRParam("AffectedSnapshot", snap2)).ok(t, b.name()+": WS-Man DestroySnapshot snap-2")
+	checkSnaps("DestroySnapshot snap-2", []string{"snap-1"}, "snap-1")
+
+	// DestroySystem of the VM running and with a snapshot: powered off,
+	// then undefined with its snapshot; gone from the hypervisor and the
+	// agent.
+	if ret, out := a.cm(t, vm, "RequestStateChange.RequestedState=2"); ret != "0" && ret != "4096" {
+		t.Fatalf("%s: starting the VM before DestroySystem: %q\n%s", b.name(), ret, out)
+	}
+	waitTruth(t, b, uuid, stRunning)
+	var vs *vsphereBed // where DestroySystem unregisters
+	var vmx string
+	if q.unregister {
+		var ok bool
+		if vs, ok = b.(*vsphereBed); !ok {
+			t.Fatalf("%s: no way to read a VM's files", b.name())
+		}
+		vmx = vs.vmx(t, uuid)
+	}
+	if ret, out := a.cm(t, vsms, "DestroySystem.AffectedSystem="+vm.wbem()); ret != "0" {
+		t.Fatalf("%s: wbemcli cm DestroySystem: %q\n%s", b.name(), ret, out)
+	}
+	if after := b.truth(t); !slices.Equal(sortedKeys(after), sortedKeys(before)) {
+		t.Errorf("%s: after DestroySystem the hypervisor has VMs %v, want the bed's %v", b.name(), sortedKeys(after), sortedKeys(before))
+	}
+	if out, _ := a.wbemcli(t, cimViewer, "gi", a.cimURL(cimViewer, vm.full())); !strings.Contains(out, "CIM_ERR_NOT_FOUND") {
+		t.Errorf("%s: gi of the destroyed VM:\n%s", b.name(), out)
+	}
+	if q.unregister {
+		// UnregisterVM: out of the inventory, its files kept.
+		if vmx == "" || !vs.fileExists(t, vmx) {
+			t.Errorf("%s: after DestroySystem the VM's configuration file %q is gone; UnregisterVM keeps it", b.name(), vmx)
+		}
+	}
+	waitAgrees(t, b)
 }
 
 // pickVMWhere is the first VM by name for which ok holds, "" with none.

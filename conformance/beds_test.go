@@ -51,6 +51,7 @@ type truthVM struct {
 	memKiB, maxMemKiB uint64
 	sources           []string // each drive's source ("" for an empty drive)
 	macs              []string // lower case
+	networks          []string // each NIC's network or port group, in the order of macs
 }
 
 // truthHost is the host as the hypervisor reports it.
@@ -68,6 +69,10 @@ type quirks struct {
 	// guestTools: guest shutdown and reboot need VMware Tools in the guest,
 	// which the simulator's VMs lack until setTools says they run.
 	guestTools bool
+	// unregister: undefining a VM takes it out of the inventory and
+	// leaves its configuration file (.vmx) on the datastore (vSphere's
+	// UnregisterVM); libvirt's undefine deletes the definition itself.
+	unregister bool
 }
 
 // bed is a hypervisor an agent serves.
@@ -79,6 +84,9 @@ type bed interface {
 	truth(t *testing.T) map[string]truthVM
 	vm(t *testing.T, uuid string) truthVM
 	host(t *testing.T) truthHost
+	// snapshots reads a VM's snapshot names, sorted, and the current one
+	// ("" with none).
+	snapshots(t *testing.T, uuid string) (names []string, current string)
 	// change puts a VM in state behind the agent's back.
 	change(t *testing.T, uuid, state string)
 	// crash kills the agent (SIGKILL) and starts it again on the same
@@ -301,9 +309,17 @@ func (b *libvirtBed) truth(t *testing.T) map[string]truthVM {
 				v.sources = append(v.sources, src)
 			}
 			for _, nic := range d.Devices.Interfaces {
-				if nic.MAC != nil {
-					v.macs = append(v.macs, strings.ToLower(nic.MAC.Address))
+				if nic.MAC == nil {
+					continue
 				}
+				nw := ""
+				if s := nic.Source; s != nil && s.Network != nil {
+					nw = s.Network.Network
+				} else if s != nil && s.Bridge != nil {
+					nw = s.Bridge.Bridge
+				}
+				v.macs = append(v.macs, strings.ToLower(nic.MAC.Address))
+				v.networks = append(v.networks, nw)
 			}
 		}
 		out[v.uuid] = v
@@ -328,6 +344,19 @@ func kib(t *testing.T, v uint64, unit string) uint64 {
 }
 
 func (b *libvirtBed) vm(t *testing.T, uuid string) truthVM { return b.truth(t)[uuid] }
+
+// snapshots is virsh snapshot-list and snapshot-current (which fails
+// when the domain has no current snapshot).
+func (b *libvirtBed) snapshots(t *testing.T, uuid string) ([]string, string) {
+	t.Helper()
+	names := strings.Fields(virshOn(t, b.uri, "snapshot-list", "--name", uuid))
+	slices.Sort(names)
+	current, ok := virshTry(b.uri, "snapshot-current", "--name", uuid)
+	if !ok {
+		current = ""
+	}
+	return names, current
+}
 
 func (b *libvirtBed) host(t *testing.T) truthHost {
 	t.Helper()
@@ -373,12 +402,21 @@ type vsphereBed struct {
 	sim        *vspheretest.Sim
 	model      string
 	dir, extra string
+	// hostMem holds the host's memory, read once at the start: a VM's
+	// maximum is the host's memory, which does not change, and reading
+	// the host with every VM doubled the cost of the waits that poll one.
+	hostMem vspheretest.HostInfo
 }
 
 func startVsphereBed(t *testing.T, model, extra string) bed {
 	t.Helper()
 	need(t, "snmpget", "wbemcli")
 	b := &vsphereBed{sim: vspheretest.New(t, vspheretest.Options{Model: model, VMs: bedVMs, Mixed: true}), model: model}
+	h, err := b.sim.HostInfo(b.ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.hostMem = vspheretest.HostInfo{MemoryBytes: h.MemoryBytes}
 	cfg := b.sim.ConfigYAML()
 	// runAgent writes connect itself; the vsphere section follows extra
 	// (it is top level, extra starts inside snmp:).
@@ -401,7 +439,7 @@ func (b *vsphereBed) crash(t *testing.T) {
 func (b *vsphereBed) name() string  { return "vsphere-" + b.model }
 func (b *vsphereBed) agent() *agent { return b.a }
 func (b *vsphereBed) quirks() quirks {
-	return quirks{pause: false, liveVCPUs: false, guestTools: true}
+	return quirks{pause: false, liveVCPUs: false, guestTools: true, unregister: true}
 }
 
 func (b *vsphereBed) ctx(t *testing.T) context.Context {
@@ -418,13 +456,9 @@ func (b *vsphereBed) truth(t *testing.T) map[string]truthVM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := b.sim.HostInfo(b.ctx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]truthVM{}
 	for _, vm := range vms {
-		out[vm.UUID] = truthOfVM(vm, h)
+		out[vm.UUID] = truthOfVM(vm, b.hostMem)
 	}
 	return out
 }
@@ -435,11 +469,7 @@ func (b *vsphereBed) vm(t *testing.T, uuid string) truthVM {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := b.sim.HostInfo(b.ctx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return truthOfVM(vm, h)
+	return truthOfVM(vm, b.hostMem)
 }
 
 // truthOfVM is what the agent should show of vm: vSphere keeps no
@@ -453,8 +483,40 @@ func truthOfVM(vm vspheretest.VM, h vspheretest.HostInfo) truthVM {
 	}
 	for _, n := range vm.NICs {
 		v.macs = append(v.macs, n.MAC)
+		v.networks = append(v.networks, n.Network)
 	}
 	return v
+}
+
+// snapshots is govmomi's snapshot tree of the VM and its current snapshot.
+func (b *vsphereBed) snapshots(t *testing.T, uuid string) ([]string, string) {
+	t.Helper()
+	vm, err := b.sim.VM(b.ctx(t), uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sorted(vm.Snapshots), vm.CurrentSnapshot
+}
+
+// vmx is the datastore path of a VM's configuration file.
+func (b *vsphereBed) vmx(t *testing.T, uuid string) string {
+	t.Helper()
+	vm, err := b.sim.VM(b.ctx(t), uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm.VMX
+}
+
+// fileExists says whether the datastore path names a file, as the
+// host's datastore browser sees it.
+func (b *vsphereBed) fileExists(t *testing.T, file string) bool {
+	t.Helper()
+	ok, err := b.sim.FileExists(b.ctx(t), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
 
 func (b *vsphereBed) host(t *testing.T) truthHost {

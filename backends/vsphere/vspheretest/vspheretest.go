@@ -265,6 +265,12 @@ type VM struct {
 	NICs       []NIC
 	Snapshots  []string // names, depth first
 	Tools      string   // guest.toolsRunningStatus
+	// CurrentSnapshot names the snapshot the VM runs from
+	// (snapshot.currentSnapshot); "" with none.
+	CurrentSnapshot string
+	// VMX is the datastore path of the VM's configuration file
+	// (config.files.vmPathName), "[ds] dir/name.vmx".
+	VMX string
 }
 
 // Drive is a virtual disk, CD-ROM or floppy drive.
@@ -381,7 +387,7 @@ func names(ctx context.Context, pc *property.Collector, refs []types.ManagedObje
 
 // vmProps are the properties VMs reads.
 var vmProps = []string{"name", "config.instanceUuid", "config.uuid", "config.template", "config.guestId", "config.annotation",
-	"config.hardware", "runtime.host", "runtime.powerState", "snapshot", "guest.toolsRunningStatus"}
+	"config.hardware", "config.files", "runtime.host", "runtime.powerState", "snapshot", "guest.toolsRunningStatus"}
 
 // VMs reads the VMs on the managed host, templates aside, sorted by name.
 func (s *Sim) VMs(ctx context.Context) ([]VM, error) {
@@ -465,11 +471,15 @@ func vmOf(m *mo.VirtualMachine, pgName map[string]string) VM {
 		}
 		vm.Drives = append(vm.Drives, dr)
 	}
+	vm.VMX = c.Files.VmPathName
 	if m.Snapshot != nil {
 		var walk func([]types.VirtualMachineSnapshotTree)
 		walk = func(ts []types.VirtualMachineSnapshotTree) {
 			for _, t := range ts {
 				vm.Snapshots = append(vm.Snapshots, t.Name)
+				if cur := m.Snapshot.CurrentSnapshot; cur != nil && *cur == t.Snapshot {
+					vm.CurrentSnapshot = t.Name
+				}
 				walk(t.ChildSnapshotList)
 			}
 		}
@@ -500,6 +510,38 @@ func (s *Sim) VM(ctx context.Context, uuid string) (VM, error) {
 	return vmOf(&m, pgName), nil
 }
 
+// FileExists says whether a file, given by its datastore path
+// ("[ds] dir/file"), is on one of the simulator's datastores, as the
+// host's datastore browser finds it.
+func (s *Sim) FileExists(ctx context.Context, file string) (bool, error) {
+	ctx, cancel := ctxOf(ctx)
+	defer cancel()
+	var p object.DatastorePath
+	if !p.FromString(file) || p.Path == "" {
+		return false, fmt.Errorf("vspheretest: %q is not a datastore path", file)
+	}
+	var dss []mo.Datastore
+	if err := s.retrieve(ctx, "Datastore", []string{"name"}, &dss); err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(dss, func(d mo.Datastore) bool { return d.Name == p.Datastore })
+	if i < 0 {
+		return false, fmt.Errorf("vspheretest: no datastore %q", p.Datastore)
+	}
+	ds := object.NewDatastore(s.Client.Client, dss[i].Self)
+	ds.InventoryPath = p.Datastore // Stat names paths by it
+	_, err := ds.Stat(ctx, p.Path)
+	var noFile object.DatastoreNoSuchFileError
+	var noDir object.DatastoreNoSuchDirectoryError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &noFile), errors.As(err, &noDir):
+		return false, nil
+	}
+	return false, fmt.Errorf("vspheretest: looking for %s: %w", file, err)
+}
+
 // ---- changes made behind the agent's back
 
 // PowerOn powers a VM (by instance UUID) on, or resumes it when suspended.
@@ -515,6 +557,14 @@ func (s *Sim) PowerOff(ctx context.Context, uuid string) error {
 // Suspend suspends a powered-on VM to disk.
 func (s *Sim) Suspend(ctx context.Context, uuid string) error {
 	return s.task(ctx, uuid, "suspend", (*object.VirtualMachine).Suspend)
+}
+
+// CreateSnapshot takes a snapshot of a VM, without its memory; it
+// becomes the current one.
+func (s *Sim) CreateSnapshot(ctx context.Context, uuid, name string) error {
+	return s.task(ctx, uuid, "snapshot "+name+" of", func(v *object.VirtualMachine, ctx context.Context) (*object.Task, error) {
+		return v.CreateSnapshot(ctx, name, "", false, false)
+	})
 }
 
 func (s *Sim) task(ctx context.Context, uuid, what string, f func(*object.VirtualMachine, context.Context) (*object.Task, error)) error {

@@ -110,6 +110,35 @@ func TestSimulators(t *testing.T) {
 			if vm, _ := s.VM(ctx, on); vm.Tools != string(types.VirtualMachineToolsRunningStatusGuestToolsRunning) {
 				t.Errorf("tools %q after SetToolsRunning", vm.Tools)
 			}
+			// Snapshots, oldest first, the newest current; the VM's files
+			// on its datastore.
+			for _, name := range []string{"s1", "s2"} {
+				if err := s.CreateSnapshot(ctx, off, name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vm, err := s.VM(ctx, off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(vm.Snapshots, ",") != "s1,s2" || vm.CurrentSnapshot != "s2" {
+				t.Errorf("snapshots %q, current %q; want s1, s2 and s2", vm.Snapshots, vm.CurrentSnapshot)
+			}
+			if vms[2].Snapshots != nil || vms[2].CurrentSnapshot != "" {
+				t.Errorf("%s: snapshots %q, current %q; want none", vms[2].Name, vms[2].Snapshots, vms[2].CurrentSnapshot)
+			}
+			if ok, err := s.FileExists(ctx, vm.VMX); !ok || err != nil || !strings.HasSuffix(vm.VMX, ".vmx") {
+				t.Errorf("FileExists(%q) = %v, %v", vm.VMX, ok, err)
+			}
+			dir, _, _ := strings.Cut(vm.VMX, "/")
+			for _, f := range []string{dir + "/nothing.vmx", strings.TrimSuffix(vm.VMX, ".vmx") + "-none/x.vmx"} {
+				if ok, err := s.FileExists(ctx, f); ok || err != nil {
+					t.Errorf("FileExists(%q) = %v, %v; want false", f, ok, err)
+				}
+			}
+			if _, err := s.FileExists(ctx, "not a path"); err == nil {
+				t.Error("FileExists of a name that is no datastore path: no error")
+			}
 			if _, err := s.VM(ctx, "00000000-0000-0000-0000-000000000000"); err == nil {
 				t.Error("an unknown UUID was found")
 			}
