@@ -21,9 +21,19 @@ type Host struct {
 	MemoryTotalKiB    uint64    `json:"memoryTotalKiB"`
 	MemoryFreeKiB     uint64    `json:"memoryFreeKiB"`
 	BootTime          time.Time `json:"bootTime,omitzero"` // zero when the backend cannot know it
+	// ManualMACs is the range a NIC's MAC is picked from when a client
+	// adds one without: the addresses the hypervisor takes as manually
+	// assigned. Zero means QEMU's 52:54:00 block.
+	ManualMACs MACRange `json:"manualMACs,omitzero"`
 	// StoragePools and Networks are sorted by name.
 	StoragePools []StoragePool `json:"storagePools"`
 	Networks     []Network     `json:"networks"`
+}
+
+// MACRange is an inclusive range of MAC addresses, lower-case colon form.
+type MACRange struct {
+	First string `json:"first"`
+	Last  string `json:"last"`
 }
 
 // StoragePool is a host storage pool (a libvirt storage pool, a vSphere

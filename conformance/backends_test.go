@@ -560,6 +560,11 @@ func suiteSystems(t *testing.T, b bed) {
 		t.Fatalf("%s: AddResourceSettings: ResultingResourceSettings %+v", b.name(), added)
 	}
 	mac := strings.TrimPrefix(added[0].selectors["InstanceID"], "VB:"+uuid+"/nic/")
+	// The agent picks it in the hypervisor's range for manual addresses:
+	// QEMU's 52:54:00 block, VMware's 00:50:56:00 – 00:50:56:3f.
+	if r := b.quirks().manualMAC; !r.MatchString(mac) {
+		t.Errorf("%s: the added NIC's MAC %s is outside the hypervisor's manual range %s", b.name(), mac, r)
+	}
 	waitUntil(t, b.name()+": the hypervisor to show the new NIC", func() bool {
 		return slices.Equal(sorted(b.vm(t, uuid).macs), sorted([]string{defMAC, mac}))
 	})

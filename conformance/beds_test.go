@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,9 @@ type quirks struct {
 	// guestTools: guest shutdown and reboot need VMware Tools in the guest,
 	// which the simulator's VMs lack until setTools says they run.
 	guestTools bool
+	// manualMAC matches the addresses the hypervisor takes as manually
+	// assigned, where the agent picks one for a NIC added without.
+	manualMAC *regexp.Regexp
 	// unregister: undefining a VM takes it out of the inventory and
 	// leaves its configuration file (.vmx) on the datastore (vSphere's
 	// UnregisterVM); libvirt's undefine deletes the definition itself.
@@ -253,9 +257,11 @@ func splitDomains(out string) []string {
 	return docs
 }
 
-func (b *libvirtBed) name() string   { return "libvirt" }
-func (b *libvirtBed) agent() *agent  { return b.a }
-func (b *libvirtBed) quirks() quirks { return quirks{pause: true, liveVCPUs: true} }
+func (b *libvirtBed) name() string  { return "libvirt" }
+func (b *libvirtBed) agent() *agent { return b.a }
+func (b *libvirtBed) quirks() quirks {
+	return quirks{pause: true, liveVCPUs: true, manualMAC: regexp.MustCompile(`^52:54:00(:[0-9a-f]{2}){3}$`)}
+}
 
 // truth is virsh's list (with managed saves shown as "saved") and each
 // domain's live XML, read in two virsh runs.
@@ -439,7 +445,8 @@ func (b *vsphereBed) crash(t *testing.T) {
 func (b *vsphereBed) name() string  { return "vsphere-" + b.model }
 func (b *vsphereBed) agent() *agent { return b.a }
 func (b *vsphereBed) quirks() quirks {
-	return quirks{pause: false, liveVCPUs: false, guestTools: true, unregister: true}
+	return quirks{pause: false, liveVCPUs: false, guestTools: true, unregister: true,
+		manualMAC: regexp.MustCompile(`^00:50:56:[0-3][0-9a-f](:[0-9a-f]{2}){2}$`)}
 }
 
 func (b *vsphereBed) ctx(t *testing.T) context.Context {

@@ -19,7 +19,8 @@ import (
 // Host describes the hypervisor host.
 func (b *Backend) Host(ctx context.Context) (backends.Host, error) {
 	const op = "read host"
-	var h backends.Host
+	// libvirt gives QEMU guests addresses in 52:54:00 and takes any.
+	h := backends.Host{ManualMACs: backends.MACRange{First: "52:54:00:00:00:00", Last: "52:54:00:ff:ff:ff"}}
 	c, err := b.connection(op)
 	if err != nil {
 		return h, err

@@ -48,7 +48,9 @@ func (b *Backend) Host(ctx context.Context) (backends.Host, error) {
 // hostOf maps the host's summary. The library version is the vSphere API
 // version the endpoint (ESXi or vCenter) speaks.
 func hostOf(h *mo.HostSystem, about types.AboutInfo) backends.Host {
-	var out backends.Host
+	// VMware's block for manually assigned MACs (vSphere Networking,
+	// "MAC Address Assignment"): 00:50:56:00:00:00 – 00:50:56:3F:FF:FF.
+	out := backends.Host{ManualMACs: backends.MACRange{First: "00:50:56:00:00:00", Last: "00:50:56:3f:ff:ff"}}
 	out.LibraryVersion = about.ApiVersion
 	out.HypervisorType = "VMware ESXi"
 	if p := h.Summary.Config.Product; p != nil {

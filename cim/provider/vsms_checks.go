@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -82,23 +83,42 @@ func (v *View) checkDevices(d *backends.Domain, disks []backends.DiskSpec, nics 
 }
 
 // newMAC picks a MAC address no system of the host uses, in the range
-// libvirt gives QEMU guests (52:54:00), so that a NIC added without one
-// can be named, returned and, if need be, removed again.
+// the backend takes as manually assigned (QEMU's 52:54:00 block when it
+// names none), so that a NIC added without one can be named, returned
+// and, if need be, removed again.
 func (v *View) newMAC(taken map[string]bool) string {
 	for _, d := range v.snap.Domains() {
 		for _, n := range d.NICs {
 			taken[strings.ToLower(n.MAC)] = true
 		}
 	}
+	first, last := macNumber("52:54:00:00:00:00"), macNumber("52:54:00:ff:ff:ff")
+	if r := v.snap.Host.ManualMACs; macNumber(r.First) > 0 && macNumber(r.Last) >= macNumber(r.First) {
+		first, last = macNumber(r.First), macNumber(r.Last)
+	}
 	for {
-		var b [3]byte
+		var b [8]byte
 		_, _ = rand.Read(b[:])
-		mac := fmt.Sprintf("52:54:00:%02x:%02x:%02x", b[0], b[1], b[2])
+		n := first + binary.BigEndian.Uint64(b[:])%(last-first+1)
+		mac := fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 		if !taken[mac] {
 			taken[mac] = true
 			return mac
 		}
 	}
+}
+
+// macNumber is a colon-form MAC as a number, 0 when it is not one.
+func macNumber(mac string) uint64 {
+	hw, err := net.ParseMAC(mac)
+	if err != nil || len(hw) != 6 {
+		return 0
+	}
+	var n uint64
+	for _, b := range hw {
+		n = n<<8 | uint64(b)
+	}
+	return n
 }
 
 // allOf holds when every one of checks holds for the snapshot.
