@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim/server"
 	ref "github.com/virtbridge/virtbridge/internal/reference"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
 
 // toolTimeout bounds one run of a client tool (virsh, wbemcli), so a hung
@@ -87,26 +87,9 @@ type agent struct {
 	uri          string // the test bed's libvirt URI
 	plan         []testbed.Domain
 	mibs         string // -M argument for net-snmp
-	stderr       *lockedBuffer
+	stderr       *syncbuf.Buffer
 	dir          string // config and state
 	kill         func() // SIGKILL, as a crash would
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // Test users and communities the agent is started with.
@@ -196,7 +179,7 @@ snmp:
 	// If the test binary dies before its cleanups run, the agent goes too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	pr, pw := io.Pipe()
-	buf := &lockedBuffer{}
+	buf := &syncbuf.Buffer{}
 	cmd.Stderr = io.MultiWriter(pw, buf)
 	if err := cmd.Start(); err != nil {
 		cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends/libvirt/libvirttest"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
 
 // holdOpen keeps a connection to uri open until the test ends: a
@@ -21,7 +22,7 @@ func holdOpen(t *testing.T, uri string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,14 +1,12 @@
 package vsphere_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +14,8 @@ import (
 
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/vsphere"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
-
-// syncBuffer is a log sink safe for the backend's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestConnectCertificateChecks(t *testing.T) {
 	s := newSim(t, simulator.ESX())
@@ -48,7 +29,7 @@ func TestConnectCertificateChecks(t *testing.T) {
 		"insecure, with alarm": func(o *vsphere.Options) { o.Thumbprint, o.Insecure = "", true },
 	} {
 		t.Run(name, func(t *testing.T) {
-			var log syncBuffer
+			var log syncbuf.Buffer
 			opts := s.opts()
 			opts.Logger = slog.New(slog.NewTextHandler(&log, nil))
 			o(&opts)

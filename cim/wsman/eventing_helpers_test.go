@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/virtbridge/virtbridge/cim/server"
 	"github.com/virtbridge/virtbridge/cim/virt"
 	"github.com/virtbridge/virtbridge/cim/xmltree"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
 
 // evEnv is a handler with the indication service over a running test
@@ -64,7 +64,7 @@ func (e *evEnv) start(t testing.TB, o evOptions) {
 		o.retries = 3
 	}
 	// The service's log, shown when the test fails.
-	var logs lockedLog
+	var logs syncbuf.Buffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("indication service log:\n%s", logs.String())
@@ -215,22 +215,4 @@ func faultSubcode(r *reply) string {
 		s = s[i+1:]
 	}
 	return s
-}
-
-// lockedLog is a log buffer safe for the service's goroutines.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

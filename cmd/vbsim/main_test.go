@@ -8,30 +8,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/virtbridge/virtbridge/backends/vsphere/vspheretest"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from run's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServeAndConfig: vbsim serves the simulator, prints what to connect
 // with, and the configuration it writes brings `virtbridge inventory` to
@@ -44,7 +26,7 @@ func TestServeAndConfig(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	sims := make(chan *vspheretest.Sim, 1)
 	done := make(chan error, 1)
 	cfgDir := filepath.Join(dir, "agent")

@@ -24,33 +24,16 @@ import (
 	"github.com/virtbridge/virtbridge/backends"
 	"github.com/virtbridge/virtbridge/backends/libvirt/testbed"
 	"github.com/virtbridge/virtbridge/cim/server"
+	"github.com/virtbridge/virtbridge/internal/syncbuf"
 )
 
 // testDomainUUID is the UUID of the "test" domain of test:///default.
 const testDomainUUID = "6695eb01-f6a4-8304-79aa-97f2502e193f"
 
-// syncBuffer is a bytes.Buffer safe for a writer and a polling reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runCmd calls run with args and returns its exit status and output.
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	code = run(ctx, args, &out, &errOut)
@@ -373,7 +356,7 @@ func TestBadInput(t *testing.T) {
 
 // TestServe runs the agent until it logs that it serves, then cancels it.
 func TestServe(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
@@ -402,7 +385,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeJSONLogs(t *testing.T) {
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
@@ -423,7 +406,7 @@ func TestServeJSONLogs(t *testing.T) {
 }
 
 // waitFor polls buf until it holds s, failing if run ends first.
-func waitFor(t *testing.T, buf *syncBuffer, s string, done <-chan int) {
+func waitFor(t *testing.T, buf *syncbuf.Buffer, s string, done <-chan int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(buf.String(), s) {
