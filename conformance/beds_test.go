@@ -429,8 +429,10 @@ func startVsphereBed(t *testing.T, model, extra string) bed {
 	_, section, _ := strings.Cut(cfg, "\nvsphere:")
 	// A short update wait: the simulator holds a killed agent's long poll
 	// open until it ends, and its Close waits for it.
-	b.dir, b.extra = t.TempDir(), extra+"vsphere:"+strings.TrimRight(section, "\n")+"\n  update_wait: 1s\n"
-	b.a = runAgent(t, b.dir, b.sim.URL(), nil, b.extra)
+	// The backend said outright, with the simulator's bare HOST:PORT as
+	// connect: what `virtbridge serve --backend vsphere` does.
+	b.dir, b.extra = t.TempDir(), extra+"backend: vsphere\nvsphere:"+strings.TrimRight(section, "\n")+"\n  update_wait: 1s\n"
+	b.a = runAgent(t, b.dir, b.sim.Addr, nil, b.extra)
 	waitAgrees(t, b)
 	return b
 }
@@ -438,7 +440,7 @@ func startVsphereBed(t *testing.T, model, extra string) bed {
 func (b *vsphereBed) crash(t *testing.T) {
 	t.Helper()
 	b.a.kill()
-	b.a = runAgent(t, b.dir, b.sim.URL(), nil, b.extra)
+	b.a = runAgent(t, b.dir, b.sim.Addr, nil, b.extra)
 	waitAgrees(t, b)
 }
 
