@@ -95,6 +95,13 @@ func TestChangesOrderedAndBounded(t *testing.T) {
 			t.Fatalf("sequence numbers not consecutive: %v", seqs)
 		}
 	}
+	// Subscribers are told one after another: the small one may hear of
+	// the last change a moment after the big one, and reading its queue
+	// before then would make room for it.
+	deadline := time.Now().Add(10 * time.Second)
+	for small.Dropped() < 8 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	var smallSeqs []uint64
 	for range 2 {
 		c := next(t, small)
@@ -102,12 +109,6 @@ func TestChangesOrderedAndBounded(t *testing.T) {
 			t.Fatalf("first changes of the small queue report %d missed", c.Missed)
 		}
 		smallSeqs = append(smallSeqs, c.Seq)
-	}
-	// Subscribers are told one after another: the small one may hear of
-	// the last change a moment after the big one.
-	deadline := time.Now().Add(10 * time.Second)
-	for small.Dropped() < 8 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
 	}
 	if got := small.Dropped(); got != 8 {
 		t.Fatalf("small subscriber dropped %d, want 8 (it kept %v; the big one got %v)", got, smallSeqs, seqs)
