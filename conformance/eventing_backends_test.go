@@ -40,12 +40,16 @@ func TestDurableEventsPerBackend(t *testing.T) {
 			l.SetDown(false)
 			sink.SetDown(false)
 			want := []uint64{3, 2}
-			got := l.WaitFor(t, "the changes made before the crash", func(is []*cim.Instance) bool { return len(ofVM(is, uuid)) >= 2 })
-			if s := ofVM(got, uuid); !slices.Equal(s, want) {
+			// At least once: the killed agent's last retry may reach a
+			// consumer as it comes back; each indication counts once.
+			got := l.WaitFor(t, "the changes made before the crash", func(is []*cim.Instance) bool { return len(ofVM(listenertest.FirstOfEach(is), uuid)) >= 2 })
+			if s := ofVM(listenertest.FirstOfEach(got), uuid); !slices.Equal(s, want) {
 				t.Errorf("%s: CIM-XML after kill -9: EnabledState %v, want %v", b.name(), s, want)
 			}
-			msgs := sink.Wait(t, time.Minute, "the changes made before the crash", func(m []*sinktest.Message) bool { return len(sinktest.VMStates(m, uuid)) >= 2 })
-			if s := sinktest.VMStates(msgs, uuid); !slices.Equal(s, []string{strconv.Itoa(3), strconv.Itoa(2)}) {
+			msgs := sink.Wait(t, time.Minute, "the changes made before the crash", func(m []*sinktest.Message) bool {
+				return len(sinktest.VMStates(sinktest.FirstOfEach(m), uuid)) >= 2
+			})
+			if s := sinktest.VMStates(sinktest.FirstOfEach(msgs), uuid); !slices.Equal(s, []string{strconv.Itoa(3), strconv.Itoa(2)}) {
 				t.Errorf("%s: WS-Eventing after kill -9: EnabledState %v, want [3 2]", b.name(), s)
 			}
 			if r := newWSClient(t, b.agent().wsmanHTTP, false, cimOperator).wsManage(t, "GetStatus", id); r.fault() != nil {

@@ -157,12 +157,20 @@ func TestUndeliveredSurviveRestart(t *testing.T) {
 	}
 	l.SetDown(false)
 	f.start(t, options{})
-	got := l.WaitFor(t, "the queued four", func(is []*cim.Instance) bool { return len(is) >= 4 })
-	if s := enabledStates(got); !slices.Equal(s, []uint64{9, 2, 9, 2}) {
-		t.Errorf("after the restart: EnabledState %v, want [9 2 9 2]\n%s", s, listenertest.Describe(got))
+	// At least once: a retry the stopped agent had in flight may reach
+	// the listener as it comes back (the listener looks at its state
+	// when it handles a request), so one may come twice; none is missing
+	// and their order holds.
+	var once []*cim.Instance
+	l.WaitFor(t, "the queued four", func(is []*cim.Instance) bool {
+		once = listenertest.FirstOfEach(is)
+		return len(once) >= 4
+	})
+	if s := enabledStates(once); !slices.Equal(s, []uint64{9, 2, 9, 2}) {
+		t.Errorf("after the restart: EnabledState %v, want [9 2 9 2]\n%s", s, listenertest.Describe(once))
 	}
-	if ids := uniqueIDs(got); len(ids) != len(got) || !slices.IsSorted(ids) {
-		t.Errorf("identifiers %v: want each once, increasing", ids)
+	if ids := uniqueIDs(once); !slices.IsSorted(ids) {
+		t.Errorf("identifiers %v: want increasing", ids)
 	}
 }
 

@@ -161,3 +161,20 @@ func SourceUints(is []*cim.Instance, prop string) []uint64 {
 	}
 	return out
 }
+
+// FirstOfEach keeps the first arrival of each IndicationIdentifier:
+// delivery is at least once, and a listener that comes back may get one
+// again.
+func FirstOfEach(is []*cim.Instance) []*cim.Instance {
+	var out []*cim.Instance
+	seen := map[string]bool{}
+	for _, ind := range is {
+		v, _ := ind.Get("IndicationIdentifier")
+		id, _ := v.Str()
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, ind)
+		}
+	}
+	return out
+}

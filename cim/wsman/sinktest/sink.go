@@ -235,3 +235,25 @@ func VMStates(msgs []*Message, uuid string) []string {
 	}
 	return out
 }
+
+// FirstOfEach keeps the first arrival of each event, by the
+// IndicationIdentifier its body carries (other messages all stay):
+// delivery is at least once, and a subscriber that comes back may get
+// one again.
+func FirstOfEach(msgs []*Message) []*Message {
+	var out []*Message
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if m.Body != nil {
+			if id := m.Body.Kid(m.Body.Space, "IndicationIdentifier"); id != nil {
+				k := strings.TrimSpace(id.Text.String())
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
