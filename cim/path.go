@@ -83,6 +83,22 @@ func (p ObjectPath) Canonical() string { return p.format(formatCanonical) }
 // from an untyped path equals the same key with its declared type).
 func (p ObjectPath) Equal(q ObjectPath) bool { return p.Canonical() == q.Canonical() }
 
+// Local is p without host and namespace, nor those of the paths its
+// reference keys hold: a server compares paths by it, as clients address
+// it by any host name and may give a reference key without namespace.
+func (p ObjectPath) Local() ObjectPath {
+	p.Host, p.Namespace = "", ""
+	keys := make([]KeyBinding, len(p.Keys))
+	for i, k := range p.Keys {
+		if r, ok := k.Value.Ref(); ok {
+			k.Value = Ref(r.Local())
+		}
+		keys[i] = k
+	}
+	p.Keys = keys
+	return p
+}
+
 type pathFormat int
 
 const (

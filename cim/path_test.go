@@ -221,3 +221,21 @@ func TestParsePathErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestLocal(t *testing.T) {
+	ref := ObjectPath{Host: "h2", Namespace: "root/interop", ClassName: "CIM_IndicationFilter", Keys: []KeyBinding{{Name: "Name", Value: String("f")}}}
+	p := ObjectPath{Host: "h1", Namespace: "root/interop", ClassName: "CIM_IndicationSubscription", Keys: []KeyBinding{{Name: "Filter", Value: Ref(ref)}}}
+	l := p.Local()
+	r, _ := l.Keys[0].Value.Ref()
+	if l.Host != "" || l.Namespace != "" || r.Host != "" || r.Namespace != "" || r.ClassName != "CIM_IndicationFilter" {
+		t.Fatalf("Local() = %s", l)
+	}
+	if p.Host != "h1" || ref.Host != "h2" {
+		t.Fatal("Local changed its receiver")
+	}
+	q := p
+	q.Host = "elsewhere"
+	if !p.Local().Equal(q.Local()) || p.Equal(q) {
+		t.Error("Local does not make paths addressed by other hosts equal")
+	}
+}

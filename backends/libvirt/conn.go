@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"os"
 	"sync"
@@ -222,15 +221,7 @@ func (b *Backend) dropped(c *lv.Connect, reason lv.ConnectCloseReason) {
 // or the backend is closed.
 func (b *Backend) reconnect() {
 	defer b.workers.Done()
-	delay := b.opts.ReconnectMin
-	for attempt := 1; ; attempt++ {
-		t := time.NewTimer(delay/2 + rand.N(delay/2+1))
-		select {
-		case <-b.stop:
-			t.Stop()
-			return
-		case <-t.C:
-		}
+	backends.Retry(b.stop, b.opts.ReconnectMin, b.opts.ReconnectMax, func(attempt int, _ bool) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), b.opts.ReconnectMax)
 		c, err := connect(ctx, b.uri)
 		cancel()
@@ -240,16 +231,16 @@ func (b *Backend) reconnect() {
 			}
 		}
 		if errors.Is(err, errClosed) {
-			return
+			return true
 		}
 		if err == nil {
 			b.log.Info("libvirt connection restored", "attempts", attempt)
 			b.events.Push(backends.Event{Kind: backends.EventConnectionRestored})
-			return
+			return true
 		}
 		b.log.Debug("libvirt reconnect failed", "attempt", attempt, "error", err)
-		delay = min(delay*2, b.opts.ReconnectMax)
-	}
+		return false
+	})
 }
 
 // conn returns the live connection, or ErrNotConnected naming op.

@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"sync"
-	"time"
 
 	"github.com/virtbridge/virtbridge/backends"
 )
@@ -119,33 +117,25 @@ func (b *Backend) dropped(s *session, why error) {
 // or the backend is closed.
 func (b *Backend) reconnect() {
 	defer b.workers.Done()
-	delay := b.opts.ReconnectMin
-	for attempt := 1; ; attempt++ {
-		t := time.NewTimer(delay/2 + rand.N(delay/2+1))
-		select {
-		case <-b.life.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+	backends.Retry(b.life.Done(), b.opts.ReconnectMin, b.opts.ReconnectMax, func(attempt int, atMax bool) bool {
 		ctx, cancel := context.WithTimeout(b.life, b.opts.CallTimeout)
 		err := b.connect(ctx)
 		cancel()
 		if errors.Is(err, errClosed) || b.life.Err() != nil {
-			return
+			return true
 		}
 		if err == nil {
 			b.log.Info("vSphere session restored", "attempts", attempt)
 			b.events.Push(backends.Event{Kind: backends.EventConnectionRestored})
-			return
+			return true
 		}
 		lvl := slog.LevelDebug
-		if attempt == 1 || delay == b.opts.ReconnectMax {
+		if attempt == 1 || atMax {
 			lvl = slog.LevelWarn // say why, without a line every few hundred ms
 		}
 		b.log.Log(context.Background(), lvl, "vSphere reconnect failed", "attempt", attempt, "error", err)
-		delay = min(delay*2, b.opts.ReconnectMax)
-	}
+		return false
+	})
 }
 
 // session returns the live session, or ErrNotConnected naming op.

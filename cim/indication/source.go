@@ -136,18 +136,5 @@ func sortedKeys[V any](m map[string]V) []string {
 // host or namespace, nor those of the paths reference keys hold: clients
 // address us by any host name and spell names as they like.
 func samePath(a, b cim.ObjectPath) bool {
-	return strings.EqualFold(bare(a).Canonical(), bare(b).Canonical())
-}
-
-func bare(p cim.ObjectPath) cim.ObjectPath {
-	p.Host, p.Namespace = "", ""
-	keys := make([]cim.KeyBinding, len(p.Keys))
-	for i, k := range p.Keys {
-		if r, ok := k.Value.Ref(); ok {
-			k.Value = cim.Ref(bare(r))
-		}
-		keys[i] = k
-	}
-	p.Keys = keys
-	return p
+	return strings.EqualFold(a.Local().Canonical(), b.Local().Canonical())
 }

@@ -153,17 +153,4 @@ func (v *View) References(source cim.ObjectPath, assocClass string, emit func(*c
 // samePath compares class and keys, not host or namespace, neither of
 // the paths nor of the paths their reference keys hold: clients address
 // us by any host name, and may give a reference key without namespace.
-func samePath(a, b cim.ObjectPath) bool { return bare(a).Equal(bare(b)) }
-
-func bare(p cim.ObjectPath) cim.ObjectPath {
-	p.Host, p.Namespace = "", ""
-	keys := make([]cim.KeyBinding, len(p.Keys))
-	for i, k := range p.Keys {
-		if r, ok := k.Value.Ref(); ok {
-			k.Value = cim.Ref(bare(r))
-		}
-		keys[i] = k
-	}
-	p.Keys = keys
-	return p
-}
+func samePath(a, b cim.ObjectPath) bool { return a.Local().Equal(b.Local()) }

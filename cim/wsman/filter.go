@@ -122,10 +122,7 @@ func (c *call) selectorFilter(ns, class string, f *xmltree.Node, o broker.PullOp
 	}, nil
 }
 
-func samePath(a, b cim.ObjectPath) bool {
-	a.Host, b.Host, a.Namespace, b.Namespace = "", "", "", ""
-	return a.Equal(b)
-}
+func samePath(a, b cim.ObjectPath) bool { return a.Local().Equal(b.Local()) }
 
 // associationFilter reads wsmb:AssociatedInstances (Associators) or
 // wsmb:AssociationInstances (References) (DSP0227 §8.2).
