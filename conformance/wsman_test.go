@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -26,23 +25,6 @@ var wsEnabled = map[string]string{"running": "2", "paused": "9", "shut off": "3"
 func wsVirsh(t *testing.T, a *agent) map[string]libvirttest.DomInfo {
 	t.Helper()
 	return libvirttest.Dominfo(t, a.uri, libvirttest.Names(t, a.uri))
-}
-
-// wsBlkRows counts `virsh domblklist NAME` rows (header and rule off).
-func wsBlkRows(t *testing.T, a *agent, name string) int {
-	t.Helper()
-	out, err := exec.Command("virsh", "-c", a.uri, "domblklist", name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("virsh domblklist %s: %v\n%s", name, err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	n := 0
-	for _, l := range lines[min(2, len(lines)):] {
-		if strings.TrimSpace(l) != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // checkComputerSystems checks instances of CIM_ComputerSystem against
@@ -453,7 +435,7 @@ func TestWSManFilters(t *testing.T) {
 		filter := `<wsman:Filter Dialect="` + wsDialectAssoc + `"><wsmb:AssociatedInstances><wsmb:Object>` + it.epr.objectXML() + `</wsmb:Object>` +
 			`<wsmb:AssociationClassName>CIM_SystemDevice</wsmb:AssociationClassName><wsmb:ResultClassName>CIM_LogicalDisk</wsmb:ResultClassName></wsmb:AssociatedInstances></wsman:Filter>`
 		disks := instancesOfPages(c.enumerate(t, wsEnum{resourceURI: wsAllClass, selectors: cimNSSelector(wsCIMNS), filter: filter}))
-		if want := wsBlkRows(t, a, v.Name); len(disks) != want {
+		if want := blkCount(t, a.uri, v.Name); len(disks) != want {
 			t.Errorf("%s: %d CIM_LogicalDisk through CIM_SystemDevice, virsh domblklist lists %d", v.Name, len(disks), want)
 		}
 		for _, d := range disks {
@@ -476,7 +458,7 @@ func TestWSManFilters(t *testing.T) {
 			continue
 		}
 		refs := systemDeviceRefs(t, c, *it.epr)
-		if want := v.VCPUs + 1 + wsBlkRows(t, a, v.Name) + wsIfRows(t, a, v.Name); len(refs) != want {
+		if want := v.VCPUs + 1 + blkCount(t, a.uri, v.Name) + ifCount(t, a.uri, v.Name); len(refs) != want {
 			t.Errorf("%s: %d CIM_SystemDevice references, want %d (vCPUs, memory, domblklist, domiflist)", v.Name, len(refs), want)
 		}
 		for _, ref := range refs {
@@ -541,23 +523,6 @@ func TestWSManAssociationInstances(t *testing.T) {
 	if len(all) != total {
 		t.Errorf("Enumerate VB_SystemDevice gives %d items, the references filters of the %d VMs %d", len(all), len(virsh), total)
 	}
-}
-
-// wsIfRows counts `virsh domiflist NAME` rows.
-func wsIfRows(t *testing.T, a *agent, name string) int {
-	t.Helper()
-	out, err := exec.Command("virsh", "-c", a.uri, "domiflist", name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("virsh domiflist %s: %v\n%s", name, err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	n := 0
-	for _, l := range lines[min(2, len(lines)):] {
-		if strings.TrimSpace(l) != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // TestWSManFaults: the faults DSP0226 §14 names for an unknown action,
